@@ -1,0 +1,39 @@
+# LeadHeat: `make run` serves the app, `make test` runs every test. Both install what is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed-stamp
+export LITESTAR_APP := app.main:create_app
+
+.PHONY: install run migrate demo rescore test test-fast clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/litestar database upgrade --no-prompt
+
+demo: migrate
+	$(BIN)/litestar leadheat demo --port $(PORT)
+
+run: demo
+	$(BIN)/litestar run --host 127.0.0.1 --port $(PORT)
+
+rescore: install
+	$(BIN)/litestar leadheat rescore
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest -x -q -m "not slow" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""LeadHeat: lead scoring for real-estate agencies."""

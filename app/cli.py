@@ -1,0 +1,124 @@
+"""`litestar leadheat ...`: operator commands, on the same services as the app."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+from litestar.plugins import CLIPluginProtocol
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.db import build_db_config
+from app.domain.errors import DomainError
+
+T = TypeVar("T")
+
+
+class LeadHeatCLIPlugin(CLIPluginProtocol):
+    def on_cli_init(self, cli: click.Group) -> None:
+        cli.add_command(leadheat)
+
+
+def run_with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` with a database session, turning domain errors into clean CLI errors."""
+
+    async def main() -> T:
+        config = build_db_config(get_settings())
+        try:
+            async with config.get_session() as session:
+                return await work(session)
+        finally:
+            await config.get_engine().dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+@click.group(name="leadheat")
+def leadheat() -> None:
+    """LeadHeat: agencies, re-scoring and demo data."""
+
+
+@leadheat.command("create-tenant")
+@click.option("--name", required=True, help="The agency's name.")
+@click.option("--admin-email", required=True, help="Login of the agency's first admin.")
+@click.option("--admin-password", required=True, help="At least 8 characters.")
+@click.option("--currency", default="AED", show_default=True)
+@click.option("--phone-region", default="AE", show_default=True, help="Region for numbers without +code.")
+@click.option("--time-zone", default="Asia/Dubai", show_default=True)
+@click.option("--area", "areas", multiple=True, help="An area the agency sells in (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"tenant_id": ..., "api_token": ...}.')
+def create_tenant(
+    name: str,
+    admin_email: str,
+    admin_password: str,
+    currency: str,
+    phone_region: str,
+    time_zone: str,
+    areas: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Create an agency with its admin and a first API token (shown once)."""
+    from app.domain.tenants.service import TenantService
+
+    async def work(session: AsyncSession) -> Any:
+        return await TenantService(session).create(
+            name=name,
+            admin_email=admin_email,
+            admin_password=admin_password,
+            currency=currency,
+            phone_region=phone_region,
+            time_zone=time_zone,
+            areas=areas,
+        )
+
+    created = run_with_session(work)
+    if as_json:
+        click.echo(json.dumps({"tenant_id": str(created.tenant.id), "api_token": created.api_token}))
+    else:
+        click.echo(f"tenant_id: {created.tenant.id}")
+        click.echo(f"api_token: {created.api_token}  (shown once; store it now)")
+
+
+@leadheat.command("rescore")
+@click.option("--tenant", "tenant_id", type=click.UUID, default=None, help="Only this agency.")
+def rescore(tenant_id: uuid.UUID | None) -> None:
+    """Re-score existing leads under each agency's current rules (the backfill)."""
+    from app.domain.leads.service import LeadService
+    from app.domain.tenants.models import Tenant
+
+    async def work(session: AsyncSession) -> list[tuple[uuid.UUID, int]]:
+        tenants = [tenant_id] if tenant_id else list((await session.scalars(select(Tenant.id))).all())
+        if tenant_id and await session.get(Tenant, tenant_id) is None:
+            raise click.ClickException(f"No agency with id {tenant_id}.")
+        service = LeadService(session)
+        return [(t, await service.rescore_tenant(t)) for t in tenants]
+
+    for tid, changed in run_with_session(work):
+        click.echo(f"tenant {tid}: {changed} lead scores changed")
+
+
+@leadheat.command("demo")
+@click.option("--port", default=None, type=int, help="Port the app is served on, for the printed address.")
+def demo(port: int | None) -> None:
+    """Create the demo agency with sample leads the first time; print how to log in."""
+    from app.demo import seed_demo
+
+    info = run_with_session(seed_demo)
+    address = f"http://127.0.0.1:{port or 8000}"
+    click.echo("")
+    click.echo("  LeadHeat demo agency" + (" (created now)" if info.created else ""))
+    click.echo(f"  dashboard:  {address}/")
+    click.echo(f"  login:      {info.email} / {info.password}")
+    click.echo(f"  tenant id:  {info.tenant_id}")
+    click.echo(f"  API token:  {info.api_token}")
+    click.echo(f"  ready:      {address}/ready")
+    click.echo("")

@@ -1,0 +1,51 @@
+"""Settings from the environment, read once, and the framework configs built from them."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite+aiosqlite:///{VAR / 'leadheat.db'}",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///... or postgresql+asyncpg://...",
+    )
+    secret_key: str = Field(default="", description="Signs sessions and encrypts bot tokens.")
+    debug: bool = False
+    log_level: str = "INFO"
+    # How often the background sweep refreshes leads whose recency boundary passed.
+    sweep_interval_seconds: float = Field(default=30.0, gt=0, le=60)
+    bot_polling: bool = True
+    telegram_api_url: str | None = None
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """SECRET_KEY, or for a local install a random key kept in var/secret.key."""
+        if self.secret_key:
+            return self.secret_key
+        path = VAR / "secret.key"
+        if not path.exists():
+            VAR.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

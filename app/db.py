@@ -1,0 +1,88 @@
+"""The database: advanced-alchemy's config, with SQLite set up as a real deployment target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+)
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from app.config import ROOT, Settings
+from app.domain.base import Base
+
+# Import every model so the metadata (and so Alembic) knows all tables.
+from app.domain.agents import models as _agents  # noqa: F401
+from app.domain.leads import models as _leads  # noqa: F401
+from app.domain.tenants import models as _tenants  # noqa: F401
+from app.domain.tokens import models as _tokens  # noqa: F401
+
+MIGRATIONS = ROOT / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    engine = create_async_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """WAL, a busy timeout, foreign keys, and write transactions that never deadlock.
+
+    pysqlite's deferred BEGIN lets two transactions read and then both try to write, and
+    one fails with "database is locked" without waiting. BEGIN IMMEDIATE takes the write
+    lock up front, so a second writer waits (busy_timeout) instead of failing.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def build_db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    engine_kwargs: dict[str, Any] = {}
+    if settings.is_sqlite:
+        _ensure_sqlite_dir(settings.database_url)
+    else:
+        engine_kwargs = {
+            "pool_size": settings.db_pool_size,
+            "max_overflow": settings.db_max_overflow,
+            "pool_pre_ping": True,
+        }
+    return SQLAlchemyAsyncConfig(
+        connection_string=settings.database_url,
+        create_engine_callable=create_engine,
+        engine_config=EngineConfig(**engine_kwargs),
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        metadata=Base.metadata,
+        alembic_config=AlembicAsyncConfig(
+            script_config=str(ROOT / "alembic.ini"),
+            script_location=str(MIGRATIONS),
+            version_table_name="alembic_version",
+        ),
+    )

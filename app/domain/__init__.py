@@ -1,0 +1,1 @@
+"""The business: no web or Telegram imports here."""

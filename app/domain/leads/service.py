@@ -1,0 +1,560 @@
+"""The lead service: the one place where leads change and interactions are recorded.
+
+Every method owns its transaction. Counters change with atomic `x = x + 1` updates on a
+locked row; each interaction writes its event row in the same transaction; each score
+change is logged and handed to the notifier after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from advanced_alchemy.mixins.uuid import uuid7
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.clock import Clock, system_clock
+from app.domain.enums import EventType, LeadStatus
+from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.leads.models import Lead, LeadEvent
+from app.domain.leads.profile import clean_profile
+from app.domain.scoring import LeadState, RuleSet, Score, Temperature
+from app.domain.tenants.models import ScoringRuleSet, Tenant
+from app.domain.tenants.rules import cached_rules, rules_for
+
+log = logging.getLogger("leadheat.scoring")
+
+LEAD = Lead.__table__
+EVENT = LeadEvent.__table__
+# An event may be stamped a little ahead of our clock (clock skew), not more.
+MAX_FUTURE_SKEW = timedelta(minutes=5)
+
+COUNTERS: dict[EventType, tuple[str, ...]] = {
+    EventType.QR_SCAN: ("qr_scan_count",),
+    EventType.CATALOG_VIEW: ("catalog_views",),
+    EventType.MESSAGE: ("messages_count",),
+    EventType.VOICE_MESSAGE: ("messages_count", "voice_messages_count"),
+    EventType.BUTTON: (),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreChange:
+    tenant_id: uuid.UUID
+    lead_id: uuid.UUID
+    old_score: int | None
+    old_temperature: str | None
+    new_score: int
+    new_temperature: str
+
+
+ScoreNotifier = Callable[[Sequence[ScoreChange]], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionResult:
+    event_id: uuid.UUID
+    lead_id: uuid.UUID
+    score_before: int
+    score: int
+    temperature: str
+    breakdown: dict[str, Any]
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredLead:
+    """A lead with its score at the moment it was read."""
+
+    lead: Lead
+    score: Score
+
+
+class LeadService:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Clock = system_clock,
+        notify: ScoreNotifier | None = None,
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.notify = notify
+
+    # ---- reads ------------------------------------------------------------------------
+
+    async def get(self, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> ScoredLead:
+        """The lead with its live score and breakdown; another tenant's lead is NotFound."""
+        now = self.clock()
+        changes = await self._refresh_due(tenant_id, now)
+        # Counters change through Core updates, so never trust a copy already in the session.
+        lead = await self.session.scalar(
+            sa.select(Lead)
+            .where(Lead.tenant_id == tenant_id, Lead.id == lead_id)
+            .execution_options(populate_existing=True)
+        )
+        rules = await rules_for(self.session, tenant_id)
+        await self.session.commit()
+        self.announce(changes)
+        if lead is None:
+            raise NotFound("No such lead.")
+        return ScoredLead(lead, rules.score(LeadState.of(lead), now))
+
+    async def list(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        temperatures: Sequence[str] = (),
+        statuses: Sequence[str] = (),
+        query: str | None = None,
+        limit: int = 50,
+        after: tuple[int, datetime, uuid.UUID] | None = None,
+    ) -> list[Lead]:
+        """Leads ordered by live score, then newest; `after` is the last (score, created, id) seen."""
+        changes = await self._refresh_due(tenant_id, self.clock())
+        stmt = sa.select(Lead).where(Lead.tenant_id == tenant_id)
+        if temperatures:
+            stmt = stmt.where(Lead.temperature.in_([Temperature(t) for t in temperatures]))
+        if statuses:
+            stmt = stmt.where(Lead.status.in_([LeadStatus(s) for s in statuses]))
+        if query and query.strip():
+            needle = query.strip()
+            # Phones are stored as E.164: a national "050 ..." is searched without its 0.
+            digits = "".join(ch for ch in needle if ch.isdigit()).lstrip("0")
+            match = Lead.name.ilike(f"%{_escape_like(needle)}%", escape="\\")
+            if len(digits) >= 3:
+                match = sa.or_(match, Lead.phone.contains(digits))
+            stmt = stmt.where(match)
+        if after is not None:
+            score, created, last_id = after
+            stmt = stmt.where(
+                sa.tuple_(Lead.lead_score, Lead.created_at, Lead.id) < sa.tuple_(score, created, last_id)
+            )
+        stmt = (
+            stmt.order_by(Lead.lead_score.desc(), Lead.created_at.desc(), Lead.id.desc())
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+        result = await self.session.scalars(stmt)
+        leads = list(result)
+        await self.session.commit()
+        self.announce(changes)
+        return leads
+
+    # ---- writes -----------------------------------------------------------------------
+
+    async def create(
+        self, tenant_id: uuid.UUID, profile: Mapping[str, Any], *, source: str = "api"
+    ) -> ScoredLead:
+        """A new lead, scored; creating is not an interaction (no recency points)."""
+        now = self.clock()
+        tenant = await self._tenant(tenant_id)
+        fields = clean_profile(profile, tenant.phone_region)
+        rules = await rules_for(self.session, tenant_id)
+        lead = Lead(tenant_id=tenant_id, **{"name": "", "source": source, **fields})
+        score = rules.score(LeadState.of(lead), now)
+        _apply_score(lead, score)
+        self.session.add(lead)
+        try:
+            await self.session.flush()
+            self.session.add(
+                _event(lead, EventType.CREATED, now, now, source, {"fields": _jsonable(fields)}, None, 0, score)
+            )
+            await self.session.commit()
+        except IntegrityError as exc:
+            await self.session.rollback()
+            raise _conflict(exc) from None
+        self.announce([ScoreChange(tenant_id, lead.id, None, None, score.total, score.temperature.value)])
+        return ScoredLead(lead, score)
+
+    async def update_profile(
+        self,
+        tenant_id: uuid.UUID,
+        lead_id: uuid.UUID,
+        changes: Mapping[str, Any],
+        *,
+        source: str = "api",
+    ) -> ScoredLead:
+        """Change profile fields and/or status; re-scores. Not an interaction."""
+        now = self.clock()
+        tenant = await self._tenant(tenant_id)
+        fields = clean_profile(changes, tenant.phone_region)
+        lead, rules = await self._locked(tenant_id, lead_id)
+        budget_min = fields.get("budget_min", lead.budget_min)
+        budget_max = fields.get("budget_max", lead.budget_max)
+        if budget_min is not None and budget_max is not None and budget_min > budget_max:
+            await self.session.commit()  # nothing was changed yet
+            raise InvalidInput("budget_min is above budget_max.", "budget_min")
+        before = rules.score(LeadState.of(lead), now)
+        changed = {k: v for k, v in fields.items() if getattr(lead, k) != v}
+        for key, value in changed.items():
+            setattr(lead, key, value)
+        after = rules.score(LeadState.of(lead), now)
+        _apply_score(lead, after)
+        if changed:
+            kind = EventType.STATUS_CHANGE if set(changed) == {"status"} else EventType.PROFILE_UPDATE
+            self.session.add(
+                _event(lead, kind, now, now, source, {"fields": _jsonable(changed)}, None, before.total, after)
+            )
+        try:
+            await self.session.commit()
+        except IntegrityError as exc:
+            await self.session.rollback()
+            raise _conflict(exc) from None
+        self._announce_if_changed(tenant_id, lead.id, before, after)
+        return ScoredLead(lead, after)
+
+    async def set_outcome(
+        self, tenant_id: uuid.UUID, lead_id: uuid.UUID, status: str, notes: str | None = None
+    ) -> ScoredLead:
+        changes: dict[str, Any] = {"status": status}
+        if notes is not None:
+            changes["notes"] = notes
+        return await self.update_profile(tenant_id, lead_id, changes, source="dashboard")
+
+    async def record(
+        self,
+        tenant_id: uuid.UUID,
+        lead_id: uuid.UUID,
+        event_type: EventType | str,
+        *,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+        source: str = "api",
+    ) -> InteractionResult:
+        """Record one interaction: counters, recency, the event row and the new score, atomically.
+
+        A repeated `idempotency_key` returns the first result and counts nothing. A late
+        event counts but never moves `last_interaction_at` back.
+        """
+        kind = _interaction_type(event_type)
+        now = self.clock()
+        occurred = _check_occurred_at(occurred_at, now)
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
+            raise InvalidInput("idempotency_key must be 1 to 200 characters.", "idempotency_key")
+        payload = dict(payload or {})
+
+        row = await self._locked_state(tenant_id, lead_id)
+        rules = cached_rules(tenant_id, row.rules_version, row.rules)
+        state = LeadState.of(row._mapping)
+        before = rules.score(state, now)
+        counters = COUNTERS[kind]
+        newest = state.last_interaction_at
+        grown = replace(
+            state,
+            **{name: getattr(state, name) + 1 for name in counters},
+            last_interaction_at=occurred if newest is None or occurred > newest else newest,
+        )
+        after = rules.score(grown, now)
+
+        event_id = await self._insert_event(
+            tenant_id, lead_id, kind, occurred, now, source, payload, idempotency_key, before.total, after
+        )
+        if event_id is None:  # the key was seen before: nothing was written, count nothing
+            return await self._replay(tenant_id, lead_id, idempotency_key)
+
+        last = LEAD.c.last_interaction_at
+        await self.session.execute(
+            sa.update(LEAD)
+            .where(LEAD.c.tenant_id == tenant_id, LEAD.c.id == lead_id)
+            .values(
+                **{name: LEAD.c[name] + 1 for name in counters},
+                last_interaction_at=sa.case(
+                    (sa.or_(last.is_(None), last < occurred), occurred), else_=last
+                ),
+                lead_score=after.total,
+                temperature=after.temperature.value,
+                score_valid_until=after.next_boundary,
+                updated_at=now,
+            )
+        )
+        await self.session.commit()
+        self._announce_if_changed(tenant_id, lead_id, before, after)
+        return InteractionResult(
+            event_id, lead_id, before.total, after.total, after.temperature.value, after.as_dict(), False
+        )
+
+    # ---- set-based re-scoring -----------------------------------------------------------
+
+    async def rescore_tenant(self, tenant_id: uuid.UUID, rules: RuleSet | None = None) -> int:
+        """Re-score every lead of the tenant in one statement; returns how many changed."""
+        now = self.clock()
+        rules = rules or await rules_for(self.session, tenant_id)
+        changes = await self.rescore_rows(tenant_id, rules, now, only_due=False)
+        await self.session.commit()
+        self.announce(changes)
+        return len(changes)
+
+    async def refresh_due(self, tenant_id: uuid.UUID) -> int:
+        """Re-score the tenant's leads whose recency boundary has passed."""
+        changes = await self._refresh_due(tenant_id, self.clock())
+        await self.session.commit()
+        self.announce(changes)
+        return len(changes)
+
+    async def sweep(self) -> int:
+        """Refresh every tenant's due leads: what the background task runs."""
+        now = self.clock()
+        tenants = (
+            await self.session.scalars(
+                sa.select(LEAD.c.tenant_id).where(LEAD.c.score_valid_until <= now).distinct()
+            )
+        ).all()
+        await self.session.commit()
+        refreshed = 0
+        for tenant_id in tenants:
+            refreshed += await self.refresh_due(tenant_id)
+        return refreshed
+
+    async def _refresh_due(self, tenant_id: uuid.UUID, now: datetime) -> list[ScoreChange]:
+        """Re-score the due leads inside the caller's transaction; the caller commits and announces."""
+        rules = await rules_for(self.session, tenant_id)
+        return await self.rescore_rows(tenant_id, rules, now, only_due=True)
+
+    async def rescore_rows(
+        self, tenant_id: uuid.UUID, rules: RuleSet, now: datetime, *, only_due: bool
+    ) -> list[ScoreChange]:
+        where = [LEAD.c.tenant_id == tenant_id]
+        if only_due:
+            where.append(LEAD.c.score_valid_until <= now)
+        # Lock the rows first and remember their scores, so each change is logged old -> new.
+        old = {
+            r.id: (r.lead_score, r.temperature)
+            for r in await self.session.execute(
+                sa.select(LEAD.c.id, LEAD.c.lead_score, LEAD.c.temperature).where(*where).with_for_update()
+            )
+        }
+        if not old:
+            return []
+        result = await self.session.execute(
+            sa.update(LEAD)
+            .where(*where)
+            .values(**rules.sql_values(LEAD, now))
+            .returning(LEAD.c.id, LEAD.c.lead_score, LEAD.c.temperature)
+        )
+        changes = []
+        for row in result:
+            old_score, old_temp = old.get(row.id, (None, None))
+            new_temp = _temperature_value(row.temperature)
+            if old_score != row.lead_score or _temperature_value(old_temp) != new_temp:
+                changes.append(
+                    ScoreChange(
+                        tenant_id, row.id, old_score, _temperature_value(old_temp), row.lead_score, new_temp
+                    )
+                )
+        return changes
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    async def _tenant(self, tenant_id: uuid.UUID) -> Tenant:
+        tenant = await self.session.get(Tenant, tenant_id)
+        if tenant is None:
+            raise NotFound("No such agency.")
+        return tenant
+
+    async def _locked(self, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> tuple[Lead, RuleSet]:
+        lead = await self.session.scalar(
+            sa.select(Lead)
+            .where(Lead.tenant_id == tenant_id, Lead.id == lead_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if lead is None:
+            await self.session.commit()  # nothing was written; just release the transaction
+            raise NotFound("No such lead.")
+        return lead, await rules_for(self.session, tenant_id)
+
+    async def _locked_state(self, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> sa.Row[Any]:
+        """The lead's scoring inputs and its tenant's rules, the lead row locked until commit."""
+        columns = [LEAD.c[name] for name in LeadState.__dataclass_fields__]
+        rules = ScoringRuleSet.__table__
+        row = (
+            await self.session.execute(
+                sa.select(*columns, rules.c.version.label("rules_version"), rules.c.rules)
+                .select_from(LEAD.outerjoin(rules, rules.c.tenant_id == LEAD.c.tenant_id))
+                .where(LEAD.c.tenant_id == tenant_id, LEAD.c.id == lead_id)
+                .with_for_update(of=LEAD)
+            )
+        ).first()
+        if row is None:
+            await self.session.commit()  # nothing was written; just release the transaction
+            raise NotFound("No such lead.")
+        return row
+
+    async def _insert_event(
+        self,
+        tenant_id: uuid.UUID,
+        lead_id: uuid.UUID,
+        kind: EventType,
+        occurred: datetime,
+        now: datetime,
+        source: str,
+        payload: dict[str, Any],
+        key: str | None,
+        score_before: int,
+        after: Score,
+    ) -> uuid.UUID | None:
+        """Insert the event row; None when its idempotency key was already used."""
+        values = _event_values(tenant_id, lead_id, kind, occurred, now, source, payload, key, score_before, after)
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = (
+            insert(EVENT)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
+            .returning(EVENT.c.id)
+        )
+        return (await self.session.execute(stmt)).scalar()
+
+    async def _replay(self, tenant_id: uuid.UUID, lead_id: uuid.UUID, key: str | None) -> InteractionResult:
+        event = await self.session.scalar(
+            sa.select(LeadEvent).where(LeadEvent.tenant_id == tenant_id, LeadEvent.idempotency_key == key)
+        )
+        await self.session.commit()
+        if event is None:  # pragma: no cover - the conflicting row cannot vanish: events are never deleted
+            raise Conflict("The idempotency key conflicts with an event that no longer exists.")
+        if event.lead_id != lead_id:
+            raise Conflict(
+                "This idempotency_key was already used for another lead; use a new key.", "idempotency_key"
+            )
+        return InteractionResult(
+            event.id,
+            event.lead_id,
+            event.score_before,
+            event.score_after,
+            _temperature_value(event.temperature_after),
+            event.breakdown,
+            True,
+        )
+
+    def _announce_if_changed(self, tenant_id: uuid.UUID, lead_id: uuid.UUID, before: Score, after: Score) -> None:
+        if before.total != after.total or before.temperature != after.temperature:
+            self.announce(
+                [
+                    ScoreChange(
+                        tenant_id,
+                        lead_id,
+                        before.total,
+                        before.temperature.value,
+                        after.total,
+                        after.temperature.value,
+                    )
+                ]
+            )
+
+    def announce(self, changes: Sequence[ScoreChange]) -> None:
+        """Log each committed change and hand them to the notifier."""
+        for c in changes:
+            log.info(
+                "Updated lead score: %s (%s) tenant=%s lead=%s was=%s (%s)",
+                c.new_score,
+                c.new_temperature,
+                c.tenant_id,
+                c.lead_id,
+                c.old_score,
+                c.old_temperature,
+            )
+        if changes and self.notify is not None:
+            self.notify(changes)
+
+
+def _interaction_type(event_type: EventType | str) -> EventType:
+    try:
+        kind = EventType(event_type)
+    except ValueError:
+        kind = None
+    if kind is None or not kind.is_interaction:
+        allowed = ", ".join(sorted(t.value for t in COUNTERS))
+        raise InvalidInput(f"type must be one of: {allowed}.", "type")
+    return kind
+
+
+def _check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
+    if occurred_at is None:
+        return now
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        raise InvalidInput("occurred_at needs a UTC offset, e.g. 2026-11-24T10:00:00+04:00.", "occurred_at")
+    if occurred_at - now > MAX_FUTURE_SKEW:
+        raise InvalidInput("occurred_at is more than 5 minutes in the future.", "occurred_at")
+    return occurred_at
+
+
+def _apply_score(lead: Lead, score: Score) -> None:
+    lead.lead_score = score.total
+    lead.temperature = score.temperature
+    lead.score_valid_until = score.next_boundary
+
+
+def _event_values(
+    tenant_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    kind: EventType,
+    occurred: datetime,
+    now: datetime,
+    source: str,
+    payload: dict[str, Any],
+    key: str | None,
+    score_before: int,
+    after: Score,
+) -> dict[str, Any]:
+    return {
+        "id": uuid7(),
+        "tenant_id": tenant_id,
+        "lead_id": lead_id,
+        "type": kind,
+        "occurred_at": occurred,
+        "received_at": now,
+        "source": source,
+        "payload": payload,
+        "idempotency_key": key,
+        "score_before": score_before,
+        "score_after": after.total,
+        "temperature_after": after.temperature,
+        "breakdown": after.as_dict(),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _event(
+    lead: Lead,
+    kind: EventType,
+    occurred: datetime,
+    now: datetime,
+    source: str,
+    payload: dict[str, Any],
+    key: str | None,
+    score_before: int,
+    after: Score,
+) -> LeadEvent:
+    values = _event_values(lead.tenant_id, lead.id, kind, occurred, now, source, payload, key, score_before, after)
+    return LeadEvent(**values)
+
+
+def _temperature_value(value: Any) -> str | None:
+    return value.value if isinstance(value, Temperature) else value
+
+
+def _jsonable(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conflict(exc: IntegrityError) -> Conflict:
+    text = str(exc.orig).lower()
+    if "external_id" in text:
+        return Conflict("Another lead of this agency already has this external_id.", "external_id")
+    if "telegram_user" in text:
+        return Conflict("Another lead of this agency already has this Telegram user.", "telegram_user_id")
+    return Conflict("The change conflicts with another lead.")

@@ -1,0 +1,46 @@
+"""Tenants (agencies), their scoring rule sets and the audit of rule changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from advanced_alchemy.types import JsonB
+from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.domain.base import Base, DateTimeUTC, TenantScoped
+
+
+class Tenant(Base):
+    __tablename__ = "tenant"
+
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3), default="AED")
+    phone_region: Mapped[str] = mapped_column(String(2), default="AE")
+    time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Dubai")
+    areas: Mapped[list[str]] = mapped_column(JsonB, default=list)
+
+
+class ScoringRuleSet(TenantScoped, Base):
+    """The tenant's current rules (`app.domain.scoring.RuleSet.to_dict()`), one row a tenant."""
+
+    __tablename__ = "scoring_rule_set"
+
+    rules: Mapped[dict[str, Any]] = mapped_column(JsonB)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str | None] = mapped_column(String(200), default=None)
+
+    __table_args__ = (UniqueConstraint("tenant_id", name="uq_scoring_rule_set_tenant"),)
+
+
+class ScoringRuleChange(TenantScoped, Base):
+    """Who changed the rules, when, from what to what."""
+
+    __tablename__ = "scoring_rule_change"
+
+    changed_by: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(DateTimeUTC)
+    old_rules: Mapped[dict[str, Any]] = mapped_column(JsonB)
+    new_rules: Mapped[dict[str, Any]] = mapped_column(JsonB)
+    leads_rescored: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,159 @@
+"""Agencies: creating one (with its admin and first API token) and changing its rules."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.agents.models import Agent
+from app.domain.agents.passwords import hash_password
+from app.domain.clock import Clock, system_clock
+from app.domain.enums import Role
+from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.leads.service import LeadService, ScoreNotifier
+from app.domain.scoring import DEFAULT_RULES, RuleSet
+from app.domain.tenants.models import ScoringRuleChange, ScoringRuleSet, Tenant
+from app.domain.tenants.rules import parse_rules, temperature_counts
+from app.domain.tokens.service import TokenService
+
+
+@dataclass(frozen=True)
+class NewTenant:
+    tenant: Tenant
+    admin: Agent
+    api_token: str  # shown once
+
+
+class TenantService:
+    def __init__(self, session: AsyncSession, clock: Clock = system_clock, notify: ScoreNotifier | None = None):
+        self.session = session
+        self.clock = clock
+        self.notify = notify
+
+    async def create(
+        self,
+        *,
+        name: str,
+        admin_email: str,
+        admin_password: str,
+        currency: str = "AED",
+        phone_region: str = "AE",
+        time_zone: str = "Asia/Dubai",
+        areas: Sequence[str] = (),
+    ) -> NewTenant:
+        name = name.strip()
+        if not name:
+            raise InvalidInput("The agency needs a name.", "name")
+        email = _clean_email(admin_email)
+        currency = currency.strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise InvalidInput("currency must be a 3-letter ISO code such as AED.", "currency")
+        phone_region = phone_region.strip().upper()
+        if phone_region not in phonenumbers.SUPPORTED_REGIONS:
+            raise InvalidInput("phone_region must be a 2-letter country code such as AE.", "phone_region")
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"'{time_zone}' is not a time zone such as Asia/Dubai.", "time_zone") from None
+        if await self.session.scalar(sa.select(Agent.id).where(Agent.email == email)):
+            raise Conflict(f"An agent with the email {email} already exists.", "admin_email")
+
+        tenant = Tenant(
+            name=name,
+            currency=currency,
+            phone_region=phone_region,
+            time_zone=time_zone,
+            areas=[a.strip() for a in areas if a.strip()],
+        )
+        self.session.add(tenant)
+        await self.session.flush()
+        self.session.add(ScoringRuleSet(tenant_id=tenant.id, rules=DEFAULT_RULES.to_dict(), version=1))
+        admin = Agent(
+            tenant_id=tenant.id,
+            email=email,
+            name="Admin",
+            password_hash=hash_password(admin_password),
+            role=Role.ADMIN,
+        )
+        self.session.add(admin)
+        issued = await TokenService(self.session, self.clock).issue(tenant.id, "default")
+        await self.session.commit()
+        return NewTenant(tenant, admin, issued.token)
+
+    async def get(self, tenant_id: uuid.UUID) -> Tenant:
+        tenant = await self.session.get(Tenant, tenant_id)
+        if tenant is None:
+            raise NotFound("No such agency.")
+        return tenant
+
+    async def rules(self, tenant_id: uuid.UUID) -> RuleSet:
+        row = await self._rule_row(tenant_id)
+        return parse_rules(row.rules)
+
+    async def preview_rules(self, tenant_id: uuid.UUID, data: Any) -> dict[str, int]:
+        """How many leads each temperature would hold under the proposed rules; saves nothing."""
+        await self.get(tenant_id)
+        rules = parse_rules(data)
+        counts = await temperature_counts(self.session, tenant_id, rules, self.clock())
+        await self.session.commit()
+        return counts
+
+    async def save_rules(self, tenant_id: uuid.UUID, data: Any, *, changed_by: str) -> tuple[RuleSet, int]:
+        """Validate, save, audit and re-score every lead of the tenant, in one transaction."""
+        rules = parse_rules(data)
+        row = await self._rule_row(tenant_id, lock=True)
+        old = row.rules
+        row.rules = rules.to_dict()
+        row.version += 1
+        row.updated_by = changed_by
+        await self.session.flush()
+        leads = LeadService(self.session, self.clock, self.notify)
+        changes = await leads.rescore_rows(tenant_id, rules, self.clock(), only_due=False)
+        self.session.add(
+            ScoringRuleChange(
+                tenant_id=tenant_id,
+                changed_by=changed_by,
+                changed_at=self.clock(),
+                old_rules=old,
+                new_rules=rules.to_dict(),
+                leads_rescored=len(changes),
+            )
+        )
+        await self.session.commit()
+        leads.announce(changes)
+        return rules, len(changes)
+
+    async def rule_history(self, tenant_id: uuid.UUID) -> list[ScoringRuleChange]:
+        result = await self.session.scalars(
+            sa.select(ScoringRuleChange)
+            .where(ScoringRuleChange.tenant_id == tenant_id)
+            .order_by(ScoringRuleChange.changed_at.desc())
+        )
+        return list(result)
+
+    async def _rule_row(self, tenant_id: uuid.UUID, *, lock: bool = False) -> ScoringRuleSet:
+        stmt = sa.select(ScoringRuleSet).where(ScoringRuleSet.tenant_id == tenant_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        row = await self.session.scalar(stmt)
+        if row is None:
+            await self.get(tenant_id)  # NotFound for an unknown tenant
+            row = ScoringRuleSet(tenant_id=tenant_id, rules=DEFAULT_RULES.to_dict(), version=1)
+            self.session.add(row)
+            await self.session.flush()
+        return row
+
+
+def _clean_email(raw: str) -> str:
+    email = raw.strip().lower()
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email or len(email) > 320:
+        raise InvalidInput(f"'{raw[:60]}' is not an email address.", "admin_email")
+    return email

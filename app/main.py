@@ -1,0 +1,64 @@
+"""create_app(): the one place that wires plugins, routes and the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+
+from app.cli import LeadHeatCLIPlugin
+from app.config import Settings, get_settings
+from app.db import build_db_config
+from app.domain.clock import Clock, system_clock
+from app.sweep import run_sweeps
+from app.web.errors import EXCEPTION_HANDLERS
+from app.web.health import HealthController
+
+
+def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
+    settings = settings or get_settings()
+    db_config = build_db_config(settings)
+
+    @asynccontextmanager
+    async def background_tasks(app: Litestar) -> AsyncIterator[None]:
+        sweep = asyncio.create_task(
+            run_sweeps(db_config.get_session, settings.sweep_interval_seconds, clock), name="score-sweep"
+        )
+        try:
+            yield
+        finally:
+            sweep.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweep
+
+    app = Litestar(
+        route_handlers=[HealthController],
+        plugins=[SQLAlchemyPlugin(config=db_config), LeadHeatCLIPlugin()],
+        lifespan=[background_tasks],
+        exception_handlers=EXCEPTION_HANDLERS,
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+            log_exceptions="always",
+        ),
+        openapi_config=OpenAPIConfig(
+            title="LeadHeat API",
+            version="1.0.0",
+            description="Lead scoring for real-estate agencies: push leads and events, read live scores.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        debug=settings.debug,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.db_config = db_config
+    logging.getLogger("leadheat").setLevel(settings.log_level)
+    return app

@@ -1,0 +1,57 @@
+"""Domain errors to HTTP, in one place: JSON a person can act on, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
+
+from app.domain.errors import DomainError
+
+log = logging.getLogger("leadheat.web")
+
+
+def _body(message: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": message, "field": field}
+
+
+def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
+    return Response(_body(exc.message, exc.field), status_code=exc.status_code, media_type=MediaType.JSON)
+
+
+def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    field = None
+    message = exc.detail
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    if extra and isinstance(extra[0], dict):
+        field = extra[0].get("key")
+        message = f"{extra[0].get('message', exc.detail)}"
+        if field:
+            message = f"{field}: {message}"
+    return Response(_body(message, field), status_code=HTTP_422_UNPROCESSABLE_ENTITY, media_type=MediaType.JSON)
+
+
+def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    return Response(
+        _body(exc.detail), status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers
+    )
+
+
+def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return Response(
+        _body("Something went wrong on our side; it has been logged. Please try again."),
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        media_type=MediaType.JSON,
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    DomainError: domain_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}
