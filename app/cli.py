@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -112,6 +113,7 @@ def demo(port: int | None) -> None:
     """Create the demo agency with sample leads the first time; print how to log in."""
     from app.demo import seed_demo
 
+    logging.getLogger("leadheat.scoring").setLevel(logging.WARNING)  # 300 seeded events, one line each
     info = run_with_session(seed_demo)
     address = f"http://127.0.0.1:{port or 8000}"
     click.echo("")

@@ -16,9 +16,11 @@ VAR = ROOT / "var"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
+    # Local state of an install: the embedded database, the generated secret, demo credentials.
+    var_dir: Path = VAR
     database_url: str = Field(
-        default=f"sqlite+aiosqlite:///{VAR / 'leadheat.db'}",
-        description="SQLAlchemy async URL: sqlite+aiosqlite:///... or postgresql+asyncpg://...",
+        default="",
+        description="sqlite+aiosqlite:///... or postgresql+asyncpg://...; default: var_dir/leadheat.db",
     )
     secret_key: str = Field(default="", description="Signs sessions and encrypts bot tokens.")
     debug: bool = False
@@ -30,6 +32,10 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 20
 
+    def model_post_init(self, __context: object) -> None:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.var_dir / 'leadheat.db'}"
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -38,9 +44,9 @@ class Settings(BaseSettings):
         """SECRET_KEY, or for a local install a random key kept in var/secret.key."""
         if self.secret_key:
             return self.secret_key
-        path = VAR / "secret.key"
+        path = self.var_dir / "secret.key"
         if not path.exists():
-            VAR.mkdir(parents=True, exist_ok=True)
+            self.var_dir.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()

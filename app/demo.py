@@ -7,12 +7,13 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import VAR
+from app.config import get_settings
 from app.domain.agents.models import Agent
 from app.domain.clock import Clock, system_clock
 from app.domain.enums import EventType
@@ -22,7 +23,6 @@ from app.domain.tokens.service import TokenService
 
 DEMO_EMAIL = "demo@leadheat.local"
 DEMO_PASSWORD = "leadheat-demo"
-CREDENTIALS_FILE = VAR / "demo.json"
 AREAS = [
     "Dubai Marina", "Downtown Dubai", "Palm Jumeirah", "Business Bay",
     "Jumeirah Village Circle", "Dubai Hills Estate", "Arabian Ranches", "Dubai Creek Harbour",
@@ -150,7 +150,7 @@ def _spread(rng: random.Random, last: datetime, n: int) -> list[datetime]:
 async def _known_token(session: AsyncSession, tenant_id: uuid.UUID) -> str:
     """The saved demo token, or a fresh one when this machine never saw it."""
     try:
-        saved = json.loads(CREDENTIALS_FILE.read_text())
+        saved = json.loads(_credentials_file().read_text())
         if saved.get("tenant_id") == str(tenant_id):
             token = saved["api_token"]
             if await TokenService(session).tenant_of(token) == tenant_id:
@@ -163,7 +163,13 @@ async def _known_token(session: AsyncSession, tenant_id: uuid.UUID) -> str:
     return issued.token
 
 
+def _credentials_file() -> Path:
+    """The demo token is kept beside the install (var/), so `make run` can show it every time."""
+    return get_settings().var_dir / "demo.json"
+
+
 def _remember_token(tenant_id: uuid.UUID, token: str) -> None:
-    VAR.mkdir(parents=True, exist_ok=True)
-    CREDENTIALS_FILE.write_text(json.dumps({"tenant_id": str(tenant_id), "api_token": token}))
-    CREDENTIALS_FILE.chmod(0o600)
+    path = _credentials_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"tenant_id": str(tenant_id), "api_token": token}))
+    path.chmod(0o600)

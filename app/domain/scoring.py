@@ -435,13 +435,14 @@ def _add_seconds_pg(element: AddSeconds, compiler: Any, **kw: Any) -> str:
 
 @compiles(AddSeconds, "sqlite")
 def _add_seconds_sqlite(element: AddSeconds, compiler: Any, **kw: Any) -> str:
-    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff'; strftime's %f keeps
-    # milliseconds only, so the result is padded back to six digits (sub-millisecond precision
-    # is dropped, which only makes a boundary due a fraction of a millisecond early).
+    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff'. SQLite's date
+    # functions keep milliseconds only, so the whole seconds go through strftime and the
+    # microseconds are carried over as text: exact to the microsecond.
     timestamp, seconds = element.clauses
+    ts = compiler.process(timestamp, **kw)
     return (
-        f"(strftime('%Y-%m-%d %H:%M:%f', {compiler.process(timestamp, **kw)}, "
-        f"'+{compiler.process(seconds, **kw)} seconds') || '000')"
+        f"(strftime('%Y-%m-%d %H:%M:%S', substr({ts}, 1, 19), '+{compiler.process(seconds, **kw)} seconds')"
+        f" || substr({ts}, 20))"
     )
 
 

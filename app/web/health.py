@@ -6,6 +6,7 @@ from typing import Any
 
 from alembic.script import ScriptDirectory
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
@@ -28,7 +29,7 @@ class HealthController(Controller):
         return {"status": "ok"}
 
     @get("/ready", summary="The database is reachable and its schema is current", exclude_from_auth=True)
-    async def ready(self, db_session: AsyncSession) -> Response[dict[str, Any]]:
+    async def ready(self, db_session: NamedDependency[AsyncSession]) -> Response[dict[str, Any]]:
         expected = migration_heads()
         try:
             await db_session.execute(text("SELECT 1"))
