@@ -229,7 +229,7 @@ class RuleSet:
         return tier.points if tier else 0
 
     def next_boundary(self, last_interaction_at: datetime | None, now: datetime) -> datetime | None:
-        """The moment the recency points next change: stored as `score_valid_until`."""
+        """The end of the current recency tier (when the score must be re-checked): `score_valid_until`."""
         tier = self._current_tier(last_interaction_at, now)
         if tier is None or last_interaction_at is None:
             return None
@@ -317,10 +317,10 @@ class RuleSet:
         qualification = (
             _sql_flag(_sql_is_set(c.phone), self.phone_points)
             + _sql_flag(has_budget, self.budget_points)
-            + _sql_flag(c.transaction_type.is_not(None), self.transaction_type_points)
-            + _sql_flag(c.property_type.is_not(None), self.property_type_points)
+            + _sql_flag(_sql_is_set(c.transaction_type), self.transaction_type_points)
+            + _sql_flag(_sql_is_set(c.property_type), self.property_type_points)
             + _sql_flag(_sql_is_set(c.location), self.location_points)
-            + _sql_flag(c.payment_method.is_not(None), self.payment_method_points)
+            + _sql_flag(_sql_is_set(c.payment_method), self.payment_method_points)
         )
         recency = sa.case(
             *(

@@ -281,3 +281,30 @@ async def test_each_score_change_is_logged(
     line = next(r.getMessage() for r in caplog.records if r.name == "leadheat.scoring")
     assert line.startswith("Updated lead score: 21 (cold)")
     assert f"tenant={tenant.tenant.id}" in line and f"lead={lead_id}" in line
+
+
+async def test_running_app_sweeps_due_scores_in_the_background(
+    database_url: str, session: AsyncSession, clock: FrozenClock, tenant: NewTenant
+):
+    import asyncio
+
+    from litestar.testing import AsyncTestClient
+
+    from app.config import Settings
+    from app.main import create_app
+
+    service = LeadService(session, clock)
+    lead_id = await new_lead(service, tenant)
+    await service.record(tenant.tenant.id, lead_id, "message")  # 21 until 1 h passes
+    clock.now += timedelta(hours=6)  # 1 + 10 (24 h tier)
+    app = create_app(Settings(database_url=database_url, sweep_interval_seconds=0.05), clock=clock)
+    async with AsyncTestClient(app):
+        for _ in range(100):
+            stored = await session.scalar(
+                sa.select(Lead.lead_score).where(Lead.id == lead_id).execution_options(populate_existing=True)
+            )
+            await session.commit()
+            if stored == 11:
+                break
+            await asyncio.sleep(0.05)
+    assert stored == 11
