@@ -12,12 +12,15 @@ from litestar import Litestar
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 
 from app.cli import LeadHeatCLIPlugin
 from app.config import Settings, get_settings
 from app.db import build_db_config
 from app.domain.clock import Clock, system_clock
 from app.sweep import run_sweeps
+from app.web.api import MAX_BODY, api_router
+from app.web.api.auth import BEARER_SCHEME
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.health import HealthController
 
@@ -39,14 +42,15 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                 await sweep
 
     app = Litestar(
-        route_handlers=[HealthController],
+        route_handlers=[HealthController, api_router()],
+        request_max_body_size=MAX_BODY,
         plugins=[SQLAlchemyPlugin(config=db_config), LeadHeatCLIPlugin()],
         lifespan=[background_tasks],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-            log_exceptions="always",
+            log_exceptions="debug",
         ),
         openapi_config=OpenAPIConfig(
             title="LeadHeat API",
@@ -54,6 +58,15 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             description="Lead scoring for real-estate agencies: push leads and events, read live scores.",
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    BEARER_SCHEME: SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An agency's API token (`litestar leadheat create-tenant` prints one).",
+                    )
+                }
+            ),
         ),
         debug=settings.debug,
     )

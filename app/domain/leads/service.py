@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.clock import Clock, system_clock
-from app.domain.enums import EventType, LeadStatus
+from app.domain.enums import INTERACTIONS, EventType, LeadStatus
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.leads.models import Lead, LeadEvent
 from app.domain.leads.profile import clean_profile
@@ -77,6 +77,58 @@ class ScoredLead:
     score: Score
 
 
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a walk through the lead list stands: the last lead returned, and when it began."""
+
+    walk_started_at: datetime
+    score: int
+    created_at: datetime
+    lead_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFilters:
+    temperatures: Sequence[str] = ()
+    statuses: Sequence[str] = ()
+    query: str | None = None
+    updated_since: datetime | None = None
+    limit: int = 50
+    after: Cursor | None = None
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        where: list[sa.ColumnElement[bool]] = []
+        if self.temperatures:
+            where.append(Lead.temperature.in_(_members(Temperature, self.temperatures, "temperature")))
+        if self.statuses:
+            where.append(Lead.status.in_(_members(LeadStatus, self.statuses, "status")))
+        if self.query and self.query.strip():
+            needle = self.query.strip()[:200]
+            # Phones are stored as E.164: a national "050 ..." is searched without its 0.
+            digits = "".join(ch for ch in needle if ch.isdigit()).lstrip("0")
+            match = Lead.name.ilike(f"%{_escape_like(needle)}%", escape="\\")
+            if len(digits) >= 3:
+                match = sa.or_(match, Lead.phone.contains(digits))
+            where.append(match)
+        if self.updated_since is not None:
+            where.append(Lead.updated_at >= self.updated_since)
+        if self.after is not None:
+            a = self.after
+            where.append(Lead.updated_at <= a.walk_started_at)
+            where.append(
+                sa.tuple_(Lead.lead_score, Lead.created_at, Lead.id) < sa.tuple_(a.score, a.created_at, a.lead_id)
+            )
+        return where
+
+
+def _members(enum_cls: type[Any], values: Sequence[str], field: str) -> list[Any]:
+    try:
+        return [enum_cls(v) for v in values]
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum_cls)
+        raise InvalidInput(f"{field} must be one or more of: {allowed}.", field) from None
+
+
 class LeadService:
     def __init__(
         self,
@@ -107,65 +159,93 @@ class LeadService:
             raise NotFound("No such lead.")
         return ScoredLead(lead, rules.score(LeadState.of(lead), now))
 
-    async def list(
-        self,
-        tenant_id: uuid.UUID,
-        *,
-        temperatures: Sequence[str] = (),
-        statuses: Sequence[str] = (),
-        query: str | None = None,
-        limit: int = 50,
-        after: tuple[int, datetime, uuid.UUID] | None = None,
-    ) -> list[Lead]:
-        """Leads ordered by live score, then newest; `after` is the last (score, created, id) seen."""
+    async def list(self, tenant_id: uuid.UUID, filters: LeadFilters | None = None, **kwargs: Any) -> list[Lead]:
+        """Leads ordered by live score, then newest, then id (a total order).
+
+        A page after `filters.after` belongs to a walk that started at `after.walk_started_at`:
+        leads changed since then are left out, so a walk never returns a lead twice, and every
+        lead that did not change keeps its place (none is skipped).
+        """
+        filters = filters or LeadFilters(**kwargs)
         changes = await self._refresh_due(tenant_id, self.clock())
-        stmt = sa.select(Lead).where(Lead.tenant_id == tenant_id)
-        if temperatures:
-            stmt = stmt.where(Lead.temperature.in_([Temperature(t) for t in temperatures]))
-        if statuses:
-            stmt = stmt.where(Lead.status.in_([LeadStatus(s) for s in statuses]))
-        if query and query.strip():
-            needle = query.strip()
-            # Phones are stored as E.164: a national "050 ..." is searched without its 0.
-            digits = "".join(ch for ch in needle if ch.isdigit()).lstrip("0")
-            match = Lead.name.ilike(f"%{_escape_like(needle)}%", escape="\\")
-            if len(digits) >= 3:
-                match = sa.or_(match, Lead.phone.contains(digits))
-            stmt = stmt.where(match)
-        if after is not None:
-            score, created, last_id = after
-            stmt = stmt.where(
-                sa.tuple_(Lead.lead_score, Lead.created_at, Lead.id) < sa.tuple_(score, created, last_id)
-            )
+        stmt = sa.select(Lead).where(Lead.tenant_id == tenant_id, *filters.conditions())
         stmt = (
             stmt.order_by(Lead.lead_score.desc(), Lead.created_at.desc(), Lead.id.desc())
-            .limit(limit)
+            .limit(filters.limit)
             .execution_options(populate_existing=True)
         )
-        result = await self.session.scalars(stmt)
-        leads = list(result)
+        leads = list(await self.session.scalars(stmt))
         await self.session.commit()
         self.announce(changes)
         return leads
 
+    async def find_existing(self, tenant_id: uuid.UUID, profile: Mapping[str, Any]) -> uuid.UUID | None:
+        """The lead an incoming record refers to: same external_id, or failing that, same phone."""
+        tenant = await self._tenant(tenant_id)
+        fields = clean_profile(
+            {k: profile[k] for k in ("external_id", "phone") if k in profile}, tenant.phone_region
+        )
+        for key in ("external_id", "phone"):
+            if fields.get(key):
+                found = await self.session.scalar(
+                    sa.select(Lead.id)
+                    .where(Lead.tenant_id == tenant_id, getattr(Lead, key) == fields[key])
+                    .order_by(Lead.created_at)
+                    .limit(1)
+                )
+                if found is not None:
+                    return found
+        return None
+
+    async def upsert(
+        self,
+        tenant_id: uuid.UUID,
+        profile: Mapping[str, Any],
+        *,
+        source: str = "api",
+        history: Mapping[str, Any] | None = None,
+    ) -> tuple[ScoredLead, bool]:
+        """Create the lead, or update the one with the same external_id (or phone); True if created.
+
+        `history` (counters and `last_interaction_at` kept elsewhere, for imports) only ever
+        raises the stored values: counters never shrink, recency never moves back.
+        """
+        existing = await self.find_existing(tenant_id, profile)
+        if existing is None:
+            return await self.create(tenant_id, profile, source=source, history=history), True
+        return await self.update_profile(tenant_id, existing, profile, source=source, history=history), False
+
     # ---- writes -----------------------------------------------------------------------
 
     async def create(
-        self, tenant_id: uuid.UUID, profile: Mapping[str, Any], *, source: str = "api"
+        self,
+        tenant_id: uuid.UUID,
+        profile: Mapping[str, Any],
+        *,
+        source: str = "api",
+        history: Mapping[str, Any] | None = None,
     ) -> ScoredLead:
         """A new lead, scored; creating is not an interaction (no recency points)."""
         now = self.clock()
         tenant = await self._tenant(tenant_id)
         fields = clean_profile(profile, tenant.phone_region)
+        past = clean_history(history or {}, now)
         rules = await rules_for(self.session, tenant_id)
-        lead = Lead(tenant_id=tenant_id, **{"name": "", "source": source, **fields})
+        lead = Lead(
+            tenant_id=tenant_id,
+            created_at=now,
+            updated_at=now,
+            **{"name": "", "source": source, **fields, **past},
+        )
         score = rules.score(LeadState.of(lead), now)
         _apply_score(lead, score)
         self.session.add(lead)
         try:
             await self.session.flush()
             self.session.add(
-                _event(lead, EventType.CREATED, now, now, source, {"fields": _jsonable(fields)}, None, 0, score)
+                _event(
+                    lead, EventType.CREATED, now, now, source, {"fields": _jsonable({**fields, **past})}, None, 0, score
+                )
             )
             await self.session.commit()
         except IntegrityError as exc:
@@ -181,12 +261,19 @@ class LeadService:
         changes: Mapping[str, Any],
         *,
         source: str = "api",
+        history: Mapping[str, Any] | None = None,
     ) -> ScoredLead:
         """Change profile fields and/or status; re-scores. Not an interaction."""
         now = self.clock()
         tenant = await self._tenant(tenant_id)
         fields = clean_profile(changes, tenant.phone_region)
+        past = clean_history(history or {}, now)
         lead, rules = await self._locked(tenant_id, lead_id)
+        for key, value in past.items():  # imported history only ever raises what is stored
+            current = getattr(lead, key)
+            if current is not None and current >= value:
+                continue
+            fields[key] = value
         budget_min = fields.get("budget_min", lead.budget_min)
         budget_max = fields.get("budget_max", lead.budget_max)
         if budget_min is not None and budget_max is not None and budget_min > budget_max:
@@ -199,6 +286,7 @@ class LeadService:
         after = rules.score(LeadState.of(lead), now)
         _apply_score(lead, after)
         if changed:
+            lead.updated_at = now
             kind = EventType.STATUS_CHANGE if set(changed) == {"status"} else EventType.PROFILE_UPDATE
             self.session.add(
                 _event(lead, kind, now, now, source, {"fields": _jsonable(changed)}, None, before.total, after)
@@ -235,9 +323,9 @@ class LeadService:
         A repeated `idempotency_key` returns the first result and counts nothing. A late
         event counts but never moves `last_interaction_at` back.
         """
-        kind = _interaction_type(event_type)
+        kind = interaction_type(event_type)
         now = self.clock()
-        occurred = _check_occurred_at(occurred_at, now)
+        occurred = check_occurred_at(occurred_at, now)
         if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
             raise InvalidInput("idempotency_key must be 1 to 200 characters.", "idempotency_key")
         payload = dict(payload or {})
@@ -337,7 +425,7 @@ class LeadService:
         result = await self.session.execute(
             sa.update(LEAD)
             .where(*where)
-            .values(**rules.sql_values(LEAD, now))
+            .values(**rules.sql_values(LEAD, now), updated_at=now)
             .returning(LEAD.c.id, LEAD.c.lead_score, LEAD.c.temperature)
         )
         changes = []
@@ -403,7 +491,7 @@ class LeadService:
         after: Score,
     ) -> uuid.UUID | None:
         """Insert the event row; None when its idempotency key was already used."""
-        values = _event_values(tenant_id, lead_id, kind, occurred, now, source, payload, key, score_before, after)
+        values = event_values(tenant_id, lead_id, kind, occurred, now, source, payload, key, score_before, after)
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = (
@@ -466,18 +554,22 @@ class LeadService:
             self.notify(changes)
 
 
-def _interaction_type(event_type: EventType | str) -> EventType:
+# What integrators may send; the bot also records button taps.
+API_EVENT_TYPES = frozenset({EventType.QR_SCAN, EventType.CATALOG_VIEW, EventType.MESSAGE, EventType.VOICE_MESSAGE})
+
+
+def interaction_type(event_type: EventType | str, allowed: frozenset[EventType] = INTERACTIONS) -> EventType:
     try:
         kind = EventType(event_type)
     except ValueError:
         kind = None
-    if kind is None or not kind.is_interaction:
-        allowed = ", ".join(sorted(t.value for t in COUNTERS))
-        raise InvalidInput(f"type must be one of: {allowed}.", "type")
+    if kind is None or kind not in allowed:
+        names = ", ".join(sorted(t.value for t in allowed))
+        raise InvalidInput(f"type must be one of: {names}.", "type")
     return kind
 
 
-def _check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
+def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
     if occurred_at is None:
         return now
     if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
@@ -487,13 +579,33 @@ def _check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
     return occurred_at
 
 
+def clean_history(history: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """Counters and last interaction carried over from another system (an import)."""
+    allowed = {"qr_scan_count", "catalog_views", "messages_count", "voice_messages_count", "last_interaction_at"}
+    unknown = sorted(set(history) - allowed)
+    if unknown:
+        raise InvalidInput(f"'{unknown[0]}' is not a history field.", unknown[0])
+    cleaned = dict(history)
+    for name, value in cleaned.items():
+        if name != "last_interaction_at" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise InvalidInput(f"{name} must be a whole number, 0 or more.", name)
+    if cleaned.get("voice_messages_count", 0) > cleaned.get("messages_count", cleaned.get("voice_messages_count", 0)):
+        raise InvalidInput("voice_messages_count cannot exceed messages_count.", "voice_messages_count")
+    if "last_interaction_at" in cleaned:
+        try:
+            cleaned["last_interaction_at"] = check_occurred_at(cleaned["last_interaction_at"], now)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message.replace("occurred_at", "last_interaction_at"), "last_interaction_at") from None
+    return cleaned
+
+
 def _apply_score(lead: Lead, score: Score) -> None:
     lead.lead_score = score.total
     lead.temperature = score.temperature
     lead.score_valid_until = score.next_boundary
 
 
-def _event_values(
+def event_values(
     tenant_id: uuid.UUID,
     lead_id: uuid.UUID,
     kind: EventType,
@@ -535,7 +647,7 @@ def _event(
     score_before: int,
     after: Score,
 ) -> LeadEvent:
-    values = _event_values(lead.tenant_id, lead.id, kind, occurred, now, source, payload, key, score_before, after)
+    values = event_values(lead.tenant_id, lead.id, kind, occurred, now, source, payload, key, score_before, after)
     return LeadEvent(**values)
 
 

@@ -42,14 +42,16 @@ class TokenService:
         await self.session.flush()
         return IssuedToken(row.id, secret)
 
+    async def lookup(self, token: str) -> ApiToken | None:
+        """The live (not revoked) token with this secret, or None."""
+        return await self.session.scalar(
+            select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
+        )
+
     async def tenant_of(self, token: str) -> uuid.UUID | None:
         """The tenant a live token belongs to, or None."""
-        row = await self.session.scalar(
-            select(ApiToken.tenant_id).where(
-                ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None)
-            )
-        )
-        return row
+        row = await self.lookup(token)
+        return row.tenant_id if row else None
 
     async def revoke(self, tenant_id: uuid.UUID, token_id: uuid.UUID) -> None:
         result = await self.session.execute(

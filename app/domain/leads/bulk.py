@@ -1,0 +1,301 @@
+"""Many interactions in one transaction, applied set-based: for imports and integrations.
+
+Each item names its lead by `lead_id` or `external_id`. Bad items are rejected with their
+index and a message; the rest are applied together: one locking read of the leads, one
+multi-row insert of the events, one executemany update of the leads.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.clock import Clock, system_clock
+from app.domain.enums import EventType
+from app.domain.errors import DomainError, InvalidInput
+from app.domain.leads.service import (
+    API_EVENT_TYPES,
+    COUNTERS,
+    EVENT,
+    LEAD,
+    LeadService,
+    ScoreChange,
+    ScoreNotifier,
+    check_occurred_at,
+    event_values,
+    interaction_type,
+)
+from app.domain.scoring import LeadState, Score
+from app.domain.tenants.rules import rules_for
+
+MAX_BULK_EVENTS = 10_000
+_CHUNK = 1_000  # keeps IN lists and parameter counts inside every database's limits
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    index: int
+    error: str
+    field: str | None = None
+
+
+@dataclass(slots=True)
+class BulkResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    index: int
+    lead_id: uuid.UUID | None
+    external_id: str | None
+    kind: EventType
+    occurred_at: datetime
+    key: str | None
+    payload: dict[str, Any]
+
+
+class _KeyRace(Exception):
+    """Another transaction used one of our idempotency keys between our check and insert."""
+
+
+class BulkIntake:
+    def __init__(self, session: AsyncSession, clock: Clock = system_clock, notify: ScoreNotifier | None = None):
+        self.session = session
+        self.clock = clock
+        self.notify = notify
+
+    async def record_many(
+        self, tenant_id: uuid.UUID, raw_items: Sequence[Any], *, source: str = "bulk"
+    ) -> BulkResult:
+        if len(raw_items) > MAX_BULK_EVENTS:
+            raise InvalidInput(f"At most {MAX_BULK_EVENTS} events per request; split the import.", "events")
+        now = self.clock()
+        result = BulkResult()
+        items = []
+        for index, raw in enumerate(raw_items):
+            try:
+                items.append(_parse(index, raw, now))
+            except DomainError as exc:
+                result.rejected.append(Rejected(index, exc.message, exc.field))
+        for attempt in range(2):
+            try:
+                outcome = await self._apply(tenant_id, items, now, source)
+                break
+            except _KeyRace:
+                await self.session.rollback()
+                if attempt == 1:
+                    raise
+        applied, duplicates, rejected, changes = outcome
+        result.accepted, result.duplicates = applied, duplicates
+        result.rejected = sorted(result.rejected + rejected, key=lambda r: r.index)
+        LeadService(self.session, self.clock, self.notify).announce(changes)
+        return result
+
+    async def _apply(
+        self, tenant_id: uuid.UUID, items: list[_Item], now: datetime, source: str
+    ) -> tuple[int, int, list[Rejected], list[ScoreChange]]:
+        rejected: list[Rejected] = []
+        lead_ids = await self._resolve(tenant_id, items)
+        states = await self._lock(tenant_id, sorted(set(lead_ids.values())))
+        rules = await rules_for(self.session, tenant_id)
+        seen = await self._existing_keys(tenant_id, [i.key for i in items if i.key])
+
+        per_lead: dict[uuid.UUID, list[_Item]] = defaultdict(list)
+        duplicates = 0
+        for item in items:
+            lead_id = lead_ids.get(item.index)
+            if lead_id is None:
+                rejected.append(Rejected(item.index, "No such lead.", "lead_id" if item.lead_id else "external_id"))
+            elif item.key is not None and item.key in seen:
+                duplicates += 1
+            else:
+                if item.key is not None:
+                    seen.add(item.key)
+                per_lead[lead_id].append(item)
+
+        event_rows: list[dict[str, Any]] = []
+        lead_rows: list[dict[str, Any]] = []
+        changes: list[ScoreChange] = []
+        for lead_id, lead_items in per_lead.items():
+            state = states[lead_id]
+            first = rules.score(state, now)
+            before: Score = first
+            for item in sorted(lead_items, key=lambda i: i.occurred_at):
+                newest = state.last_interaction_at
+                state = replace(
+                    state,
+                    **{name: getattr(state, name) + 1 for name in COUNTERS[item.kind]},
+                    last_interaction_at=item.occurred_at if newest is None or item.occurred_at > newest else newest,
+                )
+                after = rules.score(state, now)
+                event_rows.append(
+                    event_values(
+                        tenant_id, lead_id, item.kind, item.occurred_at, now, source, item.payload, item.key,
+                        before.total, after,
+                    )
+                )
+                before = after
+            original = states[lead_id]
+            lead_rows.append(
+                {
+                    "b_tenant": tenant_id,
+                    "b_id": lead_id,
+                    **{f"b_{name}": getattr(state, name) - getattr(original, name) for name in _COUNTER_NAMES},
+                    "b_last": state.last_interaction_at,
+                    "b_score": before.total,
+                    "b_temperature": before.temperature.value,
+                    "b_valid_until": before.next_boundary,
+                    "b_now": now,
+                }
+            )
+            if (first.total, first.temperature) != (before.total, before.temperature):
+                changes.append(
+                    ScoreChange(
+                        tenant_id, lead_id, first.total, first.temperature.value, before.total,
+                        before.temperature.value,
+                    )
+                )
+
+        if event_rows:
+            inserted = await self._insert_events(event_rows)
+            if inserted != len(event_rows):
+                raise _KeyRace
+            await self.session.execute(_UPDATE_LEAD, lead_rows)
+        await self.session.commit()
+        return len(event_rows), duplicates, rejected, changes
+
+    async def _resolve(self, tenant_id: uuid.UUID, items: list[_Item]) -> dict[int, uuid.UUID]:
+        """Item index -> lead id, for the items whose lead exists in this tenant."""
+        ids = {i.lead_id for i in items if i.lead_id}
+        externals = {i.external_id for i in items if i.external_id}
+        known_ids: set[uuid.UUID] = set()
+        by_external: dict[str, uuid.UUID] = {}
+        for chunk in _chunks(sorted(ids)):
+            rows = await self.session.scalars(
+                sa.select(LEAD.c.id).where(LEAD.c.tenant_id == tenant_id, LEAD.c.id.in_(chunk))
+            )
+            known_ids.update(rows)
+        for chunk in _chunks(sorted(externals)):
+            rows = await self.session.execute(
+                sa.select(LEAD.c.external_id, LEAD.c.id).where(
+                    LEAD.c.tenant_id == tenant_id, LEAD.c.external_id.in_(chunk)
+                )
+            )
+            by_external.update({ext: lid for ext, lid in rows})
+        resolved = {}
+        for item in items:
+            lead_id = item.lead_id if item.lead_id in known_ids else by_external.get(item.external_id or "")
+            if lead_id is not None:
+                resolved[item.index] = lead_id
+        return resolved
+
+    async def _lock(self, tenant_id: uuid.UUID, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, LeadState]:
+        """The leads' scoring inputs, rows locked in id order (so two bulks cannot deadlock)."""
+        columns = [LEAD.c[name] for name in LeadState.__dataclass_fields__]
+        states: dict[uuid.UUID, LeadState] = {}
+        for chunk in _chunks(lead_ids):
+            rows = await self.session.execute(
+                sa.select(LEAD.c.id, *columns)
+                .where(LEAD.c.tenant_id == tenant_id, LEAD.c.id.in_(chunk))
+                .order_by(LEAD.c.id)
+                .with_for_update()
+            )
+            states.update({row.id: LeadState.of(row._mapping) for row in rows})
+        return states
+
+    async def _existing_keys(self, tenant_id: uuid.UUID, keys: list[str | None]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(sorted({k for k in keys if k})):
+            rows = await self.session.scalars(
+                sa.select(EVENT.c.idempotency_key).where(
+                    EVENT.c.tenant_id == tenant_id, EVENT.c.idempotency_key.in_(chunk)
+                )
+            )
+            found.update(rows)
+        return found
+
+    async def _insert_events(self, rows: list[dict[str, Any]]) -> int:
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        inserted = 0
+        for chunk in _chunks(rows):
+            stmt = (
+                insert(EVENT)
+                .values(chunk)
+                .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
+                .returning(EVENT.c.id)
+            )
+            inserted += len((await self.session.execute(stmt)).all())
+        return inserted
+
+
+_COUNTER_NAMES = ("qr_scan_count", "catalog_views", "messages_count", "voice_messages_count")
+_UPDATE_LEAD = (
+    sa.update(LEAD)
+    .where(LEAD.c.tenant_id == sa.bindparam("b_tenant"), LEAD.c.id == sa.bindparam("b_id"))
+    .values(
+        **{name: LEAD.c[name] + sa.bindparam(f"b_{name}") for name in _COUNTER_NAMES},
+        last_interaction_at=sa.bindparam("b_last", type_=LEAD.c.last_interaction_at.type),
+        lead_score=sa.bindparam("b_score"),
+        temperature=sa.bindparam("b_temperature"),
+        score_valid_until=sa.bindparam("b_valid_until", type_=LEAD.c.score_valid_until.type),
+        updated_at=sa.bindparam("b_now", type_=LEAD.c.updated_at.type),
+    )
+)
+
+
+def _parse(index: int, raw: Any, now: datetime) -> _Item:
+    if not isinstance(raw, Mapping):
+        raise InvalidInput("Each event must be a JSON object.")
+    unknown = sorted(set(raw) - {"lead_id", "external_id", "type", "occurred_at", "idempotency_key", "payload"})
+    if unknown:
+        raise InvalidInput(f"'{unknown[0]}' is not an event field.", unknown[0])
+    lead_id = raw.get("lead_id")
+    external_id = raw.get("external_id")
+    if lead_id is not None:
+        try:
+            lead_id = uuid.UUID(str(lead_id))
+        except ValueError:
+            raise InvalidInput("lead_id is not a lead id (a UUID).", "lead_id") from None
+    if external_id is not None and (not isinstance(external_id, str) or not external_id.strip()):
+        raise InvalidInput("external_id must be non-empty text.", "external_id")
+    if lead_id is None and external_id is None:
+        raise InvalidInput("Name the lead with lead_id or external_id.", "lead_id")
+    occurred = raw.get("occurred_at")
+    if occurred is not None:
+        if not isinstance(occurred, str):
+            raise InvalidInput("occurred_at must be an ISO-8601 time with an offset.", "occurred_at")
+        try:
+            occurred = datetime.fromisoformat(occurred)
+        except ValueError:
+            raise InvalidInput("occurred_at must be an ISO-8601 time with an offset.", "occurred_at") from None
+    key = raw.get("idempotency_key")
+    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 200):
+        raise InvalidInput("idempotency_key must be text of 1 to 200 characters.", "idempotency_key")
+    payload = raw.get("payload") or {}
+    if not isinstance(payload, Mapping):
+        raise InvalidInput("payload must be a JSON object.", "payload")
+    return _Item(
+        index,
+        lead_id,
+        external_id,
+        interaction_type(raw.get("type"), API_EVENT_TYPES),
+        check_occurred_at(occurred, now),
+        key,
+        dict(payload),
+    )
+
+
+def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]

@@ -1,0 +1,100 @@
+"""Bulk event intake: `POST /api/tenants/{tenant_id}/events/bulk` (JSON array or NDJSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.di import Provide
+from litestar.openapi.spec import OpenAPIMediaType
+from litestar.openapi.spec import Operation, RequestBody, Schema
+
+from app.domain.errors import InvalidInput
+from app.domain.leads.bulk import MAX_BULK_EVENTS, BulkIntake
+from app.web.api.auth import ApiCaller
+from app.web.api.schemas import API_ERRORS, BulkOut, RejectedOut
+from app.web.deps import provide_bulk_intake
+
+MAX_BULK_BODY = 20 * 1024 * 1024
+_NOT_AN_OBJECT = object()
+
+_EVENT_SCHEMA = Schema(
+    type="object",  # type: ignore[arg-type]
+    required=["type"],
+    properties={
+        "lead_id": Schema(type="string", format="uuid"),  # type: ignore[arg-type]
+        "external_id": Schema(type="string"),  # type: ignore[arg-type]
+        "type": Schema(type="string", enum=["qr_scan", "catalog_view", "message", "voice_message"]),  # type: ignore[arg-type]
+        "occurred_at": Schema(type="string", format="date-time"),  # type: ignore[arg-type]
+        "idempotency_key": Schema(type="string", max_length=200),  # type: ignore[arg-type]
+        "payload": Schema(type="object"),  # type: ignore[arg-type]
+    },
+)
+
+
+class BulkOperation(Operation):
+    """Documents the raw body this endpoint parses itself (so one bad item rejects only itself)."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description=f"Up to {MAX_BULK_EVENTS} events, each naming its lead by lead_id or external_id.",
+            content={
+                "application/json": OpenAPIMediaType(schema=Schema(type="array", items=_EVENT_SCHEMA)),  # type: ignore[arg-type]
+                "application/x-ndjson": OpenAPIMediaType(schema=_EVENT_SCHEMA),
+            },
+        )
+
+
+def parse_events(body: bytes, content_type: str) -> list[Any]:
+    """A JSON array, or one JSON object per line (NDJSON); an undecodable line becomes a rejected item."""
+    text = body.strip()
+    if not text:
+        raise InvalidInput("The body is empty; send a JSON array or NDJSON of events.", "events")
+    if "ndjson" not in content_type and text.startswith(b"["):
+        try:
+            items = msgspec.json.decode(text)
+        except msgspec.DecodeError as exc:
+            raise InvalidInput(f"The body is not valid JSON: {exc}.", "events") from None
+        if not isinstance(items, list):
+            raise InvalidInput("Send a JSON array of events.", "events")
+        return items
+    items = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            items.append(msgspec.json.decode(line))
+        except msgspec.DecodeError:
+            items.append(_NOT_AN_OBJECT)  # rejected by the intake as "must be a JSON object"
+    if len(items) > MAX_BULK_EVENTS:
+        raise InvalidInput(f"At most {MAX_BULK_EVENTS} events per request; split the import.", "events")
+    return items
+
+
+class BulkEventController(Controller):
+    path = "/events"
+    tags = ["events"]
+    dependencies = {"intake": Provide(provide_bulk_intake, sync_to_thread=False)}
+
+    @post(
+        "/bulk",
+        responses=API_ERRORS,
+        summary="Record many events at once (JSON array or NDJSON)",
+        description=(
+            "Applied together in one transaction. Bad items are listed in `rejected` with their index "
+            "and do not stop the rest; a repeated idempotency_key counts as a duplicate."
+        ),
+        status_code=200,
+        operation_class=BulkOperation,
+        request_max_body_size=MAX_BULK_BODY,
+    )
+    async def bulk(self, request: Request, caller: ApiCaller, intake: BulkIntake) -> BulkOut:
+        items = parse_events(await request.body(), request.headers.get("content-type", ""))
+        result = await intake.record_many(caller.tenant_id, items)
+        return BulkOut(
+            accepted=result.accepted,
+            duplicates=result.duplicates,
+            rejected=[RejectedOut(r.index, r.error, r.field) for r in result.rejected],
+        )

@@ -1,0 +1,140 @@
+"""Leads and their events: `/api/tenants/{tenant_id}/leads...`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from app.domain.errors import InvalidInput
+from app.domain.leads.service import API_EVENT_TYPES, LeadFilters, LeadService, ScoredLead, interaction_type
+from app.web.api.auth import ApiCaller
+from app.web.api.paging import decode_cursor, encode_cursor, next_link
+from app.web.api.schemas import API_ERRORS, BreakdownOut, EventIn, EventOut, LeadDetailOut, LeadFields, LeadOut
+from app.web.deps import provide_lead_service
+
+MAX_PAGE = 500
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """`?temperature=hot&temperature=burning` and `?temperature=hot,burning` alike."""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def detail(scored: ScoredLead) -> LeadDetailOut:
+    base = LeadOut.of(scored.lead, scored.score)
+    fields = {name: getattr(base, name) for name in base.__struct_fields__}
+    return LeadDetailOut(**fields, score_breakdown=BreakdownOut.of(scored.score))
+
+
+class LeadController(Controller):
+    path = "/leads"
+    tags = ["leads"]
+    dependencies = {"leads": Provide(provide_lead_service, sync_to_thread=False)}
+
+    @get(
+        "/",
+        responses=API_ERRORS,
+        summary="Leads, best first",
+        description=(
+            "A JSON array ordered by live score, then newest. Follow the `Link: <...>; rel=\"next\"` "
+            "header for the next page: a walk never returns a lead twice, and never skips a lead "
+            "whose score did not change during the walk."
+        ),
+    )
+    async def list_leads(
+        self,
+        request: Request,
+        caller: ApiCaller,
+        leads: LeadService,
+        temperature: Annotated[
+            list[str] | None, Parameter(description="burning, hot, warm or cold; repeat or comma-separate")
+        ] = None,
+        q: Annotated[str | None, Parameter(description="Part of the name or phone number", max_length=200)] = None,
+        status: Annotated[list[str] | None, Parameter(description="new, contacted, ...; repeatable")] = None,
+        updated_since: Annotated[datetime | None, Parameter(description="ISO-8601 with offset")] = None,
+        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 50,
+        cursor: Annotated[str | None, Parameter(max_length=400)] = None,
+    ) -> Response[list[LeadOut]]:
+        after = decode_cursor(cursor) if cursor else None
+        walk_started_at = after.walk_started_at if after else leads.clock()
+        page = await leads.list(
+            caller.tenant_id,
+            LeadFilters(
+                temperatures=_split(temperature),
+                statuses=_split(status),
+                query=q,
+                updated_since=_aware(updated_since),
+                limit=limit,
+                after=after,
+            ),
+        )
+        headers = {}
+        if len(page) == limit:
+            headers["Link"] = next_link(request, encode_cursor(walk_started_at, page[-1]))
+        return Response([LeadOut.of(lead) for lead in page], headers=headers)
+
+    @get("/{lead_id:uuid}", summary="One lead with its score breakdown", responses=API_ERRORS)
+    async def get_lead(self, caller: ApiCaller, leads: LeadService, lead_id: uuid.UUID) -> LeadDetailOut:
+        return detail(await leads.get(caller.tenant_id, lead_id))
+
+    @post(
+        "/",
+        responses=API_ERRORS,
+        summary="Create a lead, or update the one with the same external_id (or phone)",
+        description="201 with the new lead, or 200 with the updated one.",
+        status_code=HTTP_201_CREATED,
+    )
+    async def upsert_lead(self, caller: ApiCaller, leads: LeadService, data: LeadFields) -> Response[LeadDetailOut]:
+        scored, created = await leads.upsert(caller.tenant_id, data.given(), source="api")
+        return Response(detail(scored), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @patch("/{lead_id:uuid}", summary="Change profile fields or status; re-scores", responses=API_ERRORS)
+    async def update_lead(
+        self, caller: ApiCaller, leads: LeadService, lead_id: uuid.UUID, data: LeadFields
+    ) -> LeadDetailOut:
+        return detail(await leads.update_profile(caller.tenant_id, lead_id, data.given(), source="api"))
+
+    @post(
+        "/{lead_id:uuid}/events",
+        responses=API_ERRORS,
+        summary="Record an interaction; returns the new score",
+        description=(
+            "201 with the new score. A repeated `idempotency_key` returns the first answer with 200 "
+            "and counts nothing. `occurred_at` needs an offset and may not be more than 5 minutes ahead."
+        ),
+        status_code=HTTP_201_CREATED,
+    )
+    async def record_event(
+        self, caller: ApiCaller, leads: LeadService, lead_id: uuid.UUID, data: EventIn
+    ) -> Response[EventOut]:
+        result = await leads.record(
+            caller.tenant_id,
+            lead_id,
+            interaction_type(data.type, API_EVENT_TYPES),
+            occurred_at=data.occurred_at,
+            idempotency_key=data.idempotency_key,
+            payload=data.payload,
+            source="api",
+        )
+        body = EventOut(
+            event_id=result.event_id,
+            lead_id=result.lead_id,
+            lead_score=result.score,
+            temperature=result.temperature,
+            score_before=result.score_before,
+            duplicate=result.duplicate,
+            score_breakdown=BreakdownOut.of(result.breakdown),
+        )
+        return Response(body, status_code=HTTP_200_OK if result.duplicate else HTTP_201_CREATED)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise InvalidInput("updated_since needs a UTC offset, e.g. 2026-11-24T10:00:00Z.", "updated_since")
+    return value
+

@@ -1,0 +1,55 @@
+"""A tenant's scoring rules: read, preview, replace (`/api/tenants/{tenant_id}/scoring-rules`)."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, get, post, put
+from litestar.di import Provide
+
+from app.domain.scoring import RuleSet
+from app.domain.tenants.service import TenantService
+from app.web.api.auth import ApiCaller
+from app.web.api.schemas import API_ERRORS, PreviewOut, SavedRulesOut, ScoringRulesIn, ScoringRulesOut, TemperatureCounts
+from app.web.deps import provide_tenant_service
+
+
+def rules_out(rules: RuleSet) -> ScoringRulesOut:
+    return msgspec.convert(rules.to_dict(), ScoringRulesOut)
+
+
+class ScoringRulesController(Controller):
+    path = "/scoring-rules"
+    tags = ["scoring rules"]
+    dependencies = {"tenants": Provide(provide_tenant_service, sync_to_thread=False)}
+
+    @get("/", summary="The agency's scoring rules", responses=API_ERRORS)
+    async def get_rules(self, caller: ApiCaller, tenants: TenantService) -> ScoringRulesOut:
+        rules = await tenants.rules(caller.tenant_id)
+        await tenants.session.commit()
+        return rules_out(rules)
+
+    @put(
+        "/",
+        responses=API_ERRORS,
+        summary="Replace the scoring rules; re-scores every lead",
+        description=(
+            "Fields left out take SCORING.md's default values. Refused with 422, naming the field, unless "
+            "every value is a non-negative whole number, tier ages strictly increase, and "
+            "warm < hot < burning within 0..100. The change is audited."
+        ),
+    )
+    async def put_rules(self, caller: ApiCaller, tenants: TenantService, data: ScoringRulesIn) -> SavedRulesOut:
+        rules, changed = await tenants.save_rules(caller.tenant_id, data.given(), changed_by=caller.audit_name)
+        return SavedRulesOut(rules=rules_out(rules), leads_rescored=changed)
+
+    @post(
+        "/preview",
+        responses=API_ERRORS,
+        summary="How many leads each temperature would hold under proposed rules (nothing is saved)",
+        status_code=200,
+    )
+    async def preview(self, caller: ApiCaller, tenants: TenantService, data: ScoringRulesIn) -> PreviewOut:
+        current_rules = await tenants.rules(caller.tenant_id)
+        current = await tenants.preview_rules(caller.tenant_id, current_rules.to_dict())
+        proposed = await tenants.preview_rules(caller.tenant_id, data.given())
+        return PreviewOut(current=TemperatureCounts(**current), proposed=TemperatureCounts(**proposed))
