@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 export LITESTAR_APP := app.main:create_app
 
-.PHONY: install run migrate demo rescore test test-fast clean
+.PHONY: install run migrate demo rescore lint test test-fast clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed") if sys.version_info < (3, 11) else None'
@@ -29,7 +29,10 @@ run: demo
 rescore: install
 	$(BIN)/litestar leadheat rescore
 
-test: install
+lint: install
+	$(BIN)/ruff check app tests bench
+
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install

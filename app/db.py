@@ -16,10 +16,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.config import ROOT, Settings
-from app.domain.base import Base
 
 # Import every model so the metadata (and so Alembic) knows all tables.
 from app.domain.agents import models as _agents  # noqa: F401
+from app.domain.base import Base
 from app.domain.leads import models as _leads  # noqa: F401
 from app.domain.tenants import models as _tenants  # noqa: F401
 from app.domain.tokens import models as _tokens  # noqa: F401

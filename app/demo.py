@@ -24,22 +24,82 @@ from app.domain.tokens.service import TokenService
 DEMO_EMAIL = "demo@leadheat.local"
 DEMO_PASSWORD = "leadheat-demo"
 AREAS = [
-    "Dubai Marina", "Downtown Dubai", "Palm Jumeirah", "Business Bay",
-    "Jumeirah Village Circle", "Dubai Hills Estate", "Arabian Ranches", "Dubai Creek Harbour",
+    "Dubai Marina",
+    "Downtown Dubai",
+    "Palm Jumeirah",
+    "Business Bay",
+    "Jumeirah Village Circle",
+    "Dubai Hills Estate",
+    "Arabian Ranches",
+    "Dubai Creek Harbour",
 ]
 NAMES = {
-    "en": ["James Carter", "Emily Watson", "Oliver Bennett", "Sophie Turner", "Daniel Hughes",
-           "Grace Mitchell", "Liam O'Connor", "Hannah Reed", "Noah Fischer", "Chloe Martin",
-           "Ethan Walker", "Isabella Rossi", "Lucas Novak", "Mia Kowalski", "Ryan Patel",
-           "Ava Thompson", "Henry Lambert", "Zoe Clarke", "Adam Schulz", "Nina Petrova"],
-    "fa": ["علی رضایی", "مریم احمدی", "رضا محمدی", "سارا کریمی", "حسین موسوی",
-           "نگار حسینی", "امیر جعفری", "لیلا رحیمی", "مهدی صادقی", "زهرا نوری",
-           "کاوه شریفی", "پریسا قاسمی", "بهرام یزدانی", "شیرین کاظمی", "آرش فرهادی",
-           "نازنین اکبری", "داریوش تهرانی", "الهام مرادی", "فرهاد سلیمانی", "مینا باقری"],
-    "ar": ["محمد العلي", "فاطمة الزهراء", "أحمد المنصوري", "عائشة الكعبي", "خالد الشامسي",
-           "مريم النعيمي", "عمر الحمادي", "نورة السويدي", "يوسف البلوشي", "ليلى المهيري",
-           "سعيد الظاهري", "هند الفلاسي", "راشد المري", "سلمى القاسمي", "حمدان الكتبي",
-           "شيخة الرميثي", "طارق الجابري", "دانة المزروعي", "ماجد الهاملي", "ريم النقبي"],
+    "en": [
+        "James Carter",
+        "Emily Watson",
+        "Oliver Bennett",
+        "Sophie Turner",
+        "Daniel Hughes",
+        "Grace Mitchell",
+        "Liam O'Connor",
+        "Hannah Reed",
+        "Noah Fischer",
+        "Chloe Martin",
+        "Ethan Walker",
+        "Isabella Rossi",
+        "Lucas Novak",
+        "Mia Kowalski",
+        "Ryan Patel",
+        "Ava Thompson",
+        "Henry Lambert",
+        "Zoe Clarke",
+        "Adam Schulz",
+        "Nina Petrova",
+    ],
+    "fa": [
+        "علی رضایی",
+        "مریم احمدی",
+        "رضا محمدی",
+        "سارا کریمی",
+        "حسین موسوی",
+        "نگار حسینی",
+        "امیر جعفری",
+        "لیلا رحیمی",
+        "مهدی صادقی",
+        "زهرا نوری",
+        "کاوه شریفی",
+        "پریسا قاسمی",
+        "بهرام یزدانی",
+        "شیرین کاظمی",
+        "آرش فرهادی",
+        "نازنین اکبری",
+        "داریوش تهرانی",
+        "الهام مرادی",
+        "فرهاد سلیمانی",
+        "مینا باقری",
+    ],
+    "ar": [
+        "محمد العلي",
+        "فاطمة الزهراء",
+        "أحمد المنصوري",
+        "عائشة الكعبي",
+        "خالد الشامسي",
+        "مريم النعيمي",
+        "عمر الحمادي",
+        "نورة السويدي",
+        "يوسف البلوشي",
+        "ليلى المهيري",
+        "سعيد الظاهري",
+        "هند الفلاسي",
+        "راشد المري",
+        "سلمى القاسمي",
+        "حمدان الكتبي",
+        "شيخة الرميثي",
+        "طارق الجابري",
+        "دانة المزروعي",
+        "ماجد الهاملي",
+        "ريم النقبي",
+    ],
 }
 
 
@@ -57,7 +117,9 @@ async def seed_demo(session: AsyncSession, clock: Clock = system_clock) -> DemoI
     admin = await session.scalar(sa.select(Agent).where(Agent.email == DEMO_EMAIL))
     if admin is not None:
         await session.commit()
-        return DemoInfo(admin.tenant_id, DEMO_EMAIL, DEMO_PASSWORD, await _known_token(session, admin.tenant_id), False)
+        return DemoInfo(
+            admin.tenant_id, DEMO_EMAIL, DEMO_PASSWORD, await _known_token(session, admin.tenant_id), False
+        )
 
     created = await TenantService(session, clock).create(
         name="Marina Heights Realty (demo)",
@@ -90,23 +152,41 @@ async def add_sample_leads(
         fields, events, last_age = _sample(rng, kind)
         scored = await leads.create(
             tenant_id,
-            {"name": name, "language": language, "source": rng.choice(["expo", "instagram", "website", "referral"]),
-             **fields},
+            {
+                "name": name,
+                "language": language,
+                "source": rng.choice(["expo", "instagram", "website", "referral"]),
+                **fields,
+            },
             source="demo",
         )
         times = _spread(rng, now - last_age, len(events))
         for event_type, at in zip(events, times, strict=True):
             payload: dict[str, Any] = {}
             if event_type is EventType.MESSAGE:
-                payload = {"text": rng.choice(["Hello", "Is it still available?", "I'm interested in 2BR",
-                                                 "Can I see the floor plan?", "What is the service charge?"])}
-            await leads.record(tenant_id, scored.lead.id, event_type, occurred_at=at, payload=payload, source="demo")
+                payload = {
+                    "text": rng.choice(
+                        [
+                            "Hello",
+                            "Is it still available?",
+                            "I'm interested in 2BR",
+                            "Can I see the floor plan?",
+                            "What is the service charge?",
+                        ]
+                    )
+                }
+            await leads.record(
+                tenant_id, scored.lead.id, event_type, occurred_at=at, payload=payload, source="demo"
+            )
 
 
 def _sample(rng: random.Random, kind: str) -> tuple[dict[str, Any], list[EventType], timedelta]:
     transaction = rng.choice(["buy", "buy", "rent"])
-    budget = rng.choice([900_000, 1_500_000, 2_500_000, 4_000_000, 8_000_000]) if transaction == "buy" else \
-        rng.choice([60_000, 95_000, 140_000, 220_000])
+    budget = (
+        rng.choice([900_000, 1_500_000, 2_500_000, 4_000_000, 8_000_000])
+        if transaction == "buy"
+        else rng.choice([60_000, 95_000, 140_000, 220_000])
+    )
     every = {
         "phone": f"+9715{rng.choice('024568')}{rng.randrange(10**6, 10**7)}",
         "budget_max": budget,
@@ -116,7 +196,9 @@ def _sample(rng: random.Random, kind: str) -> tuple[dict[str, Any], list[EventTy
         "payment_method": rng.choice(["cash", "mortgage", "installments"]),
         "purpose": rng.choice(["living", "investment", "residency"]),
     }
-    keep = {"burning": 7, "hot": rng.randint(4, 6), "warm": rng.randint(2, 3), "cold": rng.randint(0, 1)}[kind]
+    keep = {"burning": 7, "hot": rng.randint(4, 6), "warm": rng.randint(2, 3), "cold": rng.randint(0, 1)}[
+        kind
+    ]
     fields = dict(list(every.items())[:keep])
     if kind in {"hot", "burning"} and rng.random() < 0.3:
         fields["status"] = rng.choice(["contacted", "viewing", "negotiating"])
@@ -143,7 +225,7 @@ def _spread(rng: random.Random, last: datetime, n: int) -> list[datetime]:
     """n times, oldest first, ending at `last`, reaching back up to two days before it."""
     if n == 0:
         return []
-    earlier = sorted((last - timedelta(minutes=rng.randint(1, 2880)) for _ in range(n - 1)))
+    earlier = sorted(last - timedelta(minutes=rng.randint(1, 2880)) for _ in range(n - 1))
     return [*earlier, last]
 
 

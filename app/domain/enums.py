@@ -7,12 +7,12 @@ import enum
 import sqlalchemy as sa
 
 
-class TransactionType(str, enum.Enum):
+class TransactionType(enum.StrEnum):
     BUY = "buy"
     RENT = "rent"
 
 
-class PropertyType(str, enum.Enum):
+class PropertyType(enum.StrEnum):
     APARTMENT = "apartment"
     VILLA = "villa"
     TOWNHOUSE = "townhouse"
@@ -22,19 +22,19 @@ class PropertyType(str, enum.Enum):
     COMMERCIAL = "commercial"
 
 
-class PaymentMethod(str, enum.Enum):
+class PaymentMethod(enum.StrEnum):
     CASH = "cash"
     MORTGAGE = "mortgage"
     INSTALLMENTS = "installments"
 
 
-class Purpose(str, enum.Enum):
+class Purpose(enum.StrEnum):
     LIVING = "living"
     INVESTMENT = "investment"
     RESIDENCY = "residency"
 
 
-class LeadStatus(str, enum.Enum):
+class LeadStatus(enum.StrEnum):
     NEW = "new"
     CONTACTED = "contacted"
     QUALIFIED = "qualified"
@@ -44,7 +44,7 @@ class LeadStatus(str, enum.Enum):
     LOST = "lost"
 
 
-class EventType(str, enum.Enum):
+class EventType(enum.StrEnum):
     # Interactions: they refresh recency.
     QR_SCAN = "qr_scan"
     CATALOG_VIEW = "catalog_view"
@@ -66,7 +66,7 @@ INTERACTIONS = frozenset(
 )
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     ADMIN = "admin"
     AGENT = "agent"
 

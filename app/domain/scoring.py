@@ -25,7 +25,7 @@ MAX_TIER_AGE_SECONDS = 10 * 365 * 24 * 3600
 MAX_RECENCY_TIERS = 10
 
 
-class Temperature(str, enum.Enum):
+class Temperature(enum.StrEnum):
     BURNING = "burning"
     HOT = "hot"
     WARM = "warm"
@@ -323,10 +323,7 @@ class RuleSet:
             + _sql_flag(_sql_is_set(c.payment_method), self.payment_method_points)
         )
         recency = sa.case(
-            *(
-                (c.last_interaction_at > _since(now, tier), tier.points)
-                for tier in self.recency_tiers
-            ),
+            *((c.last_interaction_at > _since(now, tier), tier.points) for tier in self.recency_tiers),
             else_=0,
         )
         raw = engagement + qualification + recency
@@ -344,7 +341,10 @@ class RuleSet:
         c = table.c if hasattr(table, "c") else table
         return sa.case(
             *(
-                (c.last_interaction_at > _since(now, tier), AddSeconds(c.last_interaction_at, tier.max_age_seconds))
+                (
+                    c.last_interaction_at > _since(now, tier),
+                    AddSeconds(c.last_interaction_at, tier.max_age_seconds),
+                )
                 for tier in self.recency_tiers
             ),
             else_=sa.null(),
@@ -358,7 +358,6 @@ class RuleSet:
             "temperature": self.sql_temperature(score),
             "score_valid_until": self.sql_next_boundary(table, now),
         }
-
 
 
 def _check_int(name: str, value: Any, upper: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Request
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.leads.bulk import BulkIntake
@@ -10,16 +11,16 @@ from app.domain.leads.service import LeadService
 from app.domain.tenants.service import TenantService
 
 
-def provide_lead_service(request: Request, db_session: AsyncSession) -> LeadService:
+def provide_lead_service(request: Request, db_session: NamedDependency[AsyncSession]) -> LeadService:
     state = request.app.state
     return LeadService(db_session, state.clock, state.get("notify"))
 
 
-def provide_tenant_service(request: Request, db_session: AsyncSession) -> TenantService:
+def provide_tenant_service(request: Request, db_session: NamedDependency[AsyncSession]) -> TenantService:
     state = request.app.state
     return TenantService(db_session, state.clock, state.get("notify"))
 
 
-def provide_bulk_intake(request: Request, db_session: AsyncSession) -> BulkIntake:
+def provide_bulk_intake(request: Request, db_session: NamedDependency[AsyncSession]) -> BulkIntake:
     state = request.app.state
     return BulkIntake(db_session, state.clock, state.get("notify"))

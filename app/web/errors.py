@@ -35,16 +35,24 @@ def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Res
         message = f"{extra[0].get('message', exc.detail)}"
         if field:
             message = f"{field}: {message}"
-    return Response(_body(message, field), status_code=HTTP_422_UNPROCESSABLE_ENTITY, media_type=MediaType.JSON)
+    return Response(
+        _body(message, field), status_code=HTTP_422_UNPROCESSABLE_ENTITY, media_type=MediaType.JSON
+    )
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     message = exc.detail
     if exc.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
-        limit = request.route_handler.resolve_request_max_body_size() if "route_handler" in request.scope else None
+        limit = (
+            request.route_handler.resolve_request_max_body_size()
+            if "route_handler" in request.scope
+            else None
+        )
         size = f" of {limit // (1024 * 1024)} MiB" if limit else ""
         message = f"The request body is larger than the limit{size}; send less at once."
-    return Response(_body(message), status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers)
+    return Response(
+        _body(message), status_code=exc.status_code, media_type=MediaType.JSON, headers=exc.headers
+    )
 
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

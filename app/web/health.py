@@ -36,15 +36,24 @@ class HealthController(Controller):
             current = set((await db_session.scalars(text("SELECT version_num FROM alembic_version"))).all())
         except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
             return Response(
-                {"status": "unavailable", "database": "unreachable or not migrated", "detail": type(exc).__name__},
+                {
+                    "status": "unavailable",
+                    "database": "unreachable or not migrated",
+                    "detail": type(exc).__name__,
+                },
                 status_code=HTTP_503_SERVICE_UNAVAILABLE,
             )
         finally:
             await db_session.rollback()
         if current != expected:
             return Response(
-                {"status": "unavailable", "database": "ok", "migrations": "pending",
-                 "current": sorted(current), "expected": sorted(expected)},
+                {
+                    "status": "unavailable",
+                    "database": "ok",
+                    "migrations": "pending",
+                    "current": sorted(current),
+                    "expected": sorted(expected),
+                },
                 status_code=HTTP_503_SERVICE_UNAVAILABLE,
             )
         return Response(

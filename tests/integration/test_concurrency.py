@@ -16,7 +16,10 @@ CONCURRENT_MESSAGES = 500
 
 
 async def test_500_concurrent_messages_all_count(
-    session_factory: async_sessionmaker[AsyncSession], session: AsyncSession, clock: FrozenClock, tenant: NewTenant
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    clock: FrozenClock,
+    tenant: NewTenant,
 ):
     tenant_id = tenant.tenant.id
     lead_id = (await LeadService(session, clock).create(tenant_id, {"name": "Busy"})).lead.id
@@ -32,7 +35,9 @@ async def test_500_concurrent_messages_all_count(
     lead = (await LeadService(session, clock).get(tenant_id, lead_id)).lead
     assert lead.messages_count == CONCURRENT_MESSAGES
     events = await session.scalar(
-        sa.select(sa.func.count()).select_from(LeadEvent).where(LeadEvent.lead_id == lead_id, LeadEvent.type == "message")
+        sa.select(sa.func.count())
+        .select_from(LeadEvent)
+        .where(LeadEvent.lead_id == lead_id, LeadEvent.type == "message")
     )
     assert events == CONCURRENT_MESSAGES
     # Each event saw the one before it: the scores before run 0, 21, 22, ... without repeats.
@@ -43,14 +48,19 @@ async def test_500_concurrent_messages_all_count(
 
 
 async def test_same_idempotency_key_concurrently_counts_once(
-    session_factory: async_sessionmaker[AsyncSession], session: AsyncSession, clock: FrozenClock, tenant: NewTenant
+    session_factory: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    clock: FrozenClock,
+    tenant: NewTenant,
 ):
     tenant_id = tenant.tenant.id
     lead_id = (await LeadService(session, clock).create(tenant_id, {"name": "Retry"})).lead.id
 
     async def deliver() -> bool:
         async with session_factory() as own:
-            result = await LeadService(own, clock).record(tenant_id, lead_id, "qr_scan", idempotency_key="update-42")
+            result = await LeadService(own, clock).record(
+                tenant_id, lead_id, "qr_scan", idempotency_key="update-42"
+            )
             return result.duplicate
 
     duplicates = await asyncio.gather(*(deliver() for _ in range(20)))

@@ -24,7 +24,9 @@ async def new_lead(service: LeadService, tenant: NewTenant, **profile: object) -
     return scored.lead.id
 
 
-async def test_new_lead_says_hello_scores_21_cold(session: AsyncSession, clock: FrozenClock, tenant: NewTenant):
+async def test_new_lead_says_hello_scores_21_cold(
+    session: AsyncSession, clock: FrozenClock, tenant: NewTenant
+):
     service = LeadService(session, clock)
     lead_id = await new_lead(service, tenant)
     result = await service.record(tenant.tenant.id, lead_id, "message", payload={"text": "Hello"})
@@ -65,7 +67,9 @@ async def test_expo_timeline(session: AsyncSession, clock: FrozenClock, tenant: 
     await at(5)
     assert (await service.record(t, lead_id, "catalog_view")).score == 25
     await at(10)
-    assert (await service.record(t, lead_id, "message", payload={"text": "I'm interested in 2BR"})).score == 26
+    assert (
+        await service.record(t, lead_id, "message", payload={"text": "I'm interested in 2BR"})
+    ).score == 26
     await service.record(t, lead_id, "button", payload={"contact": "shared"})
     assert (await service.update_profile(t, lead_id, {"phone": "+971501234567"})).score.total == 36
     await at(15)
@@ -126,7 +130,9 @@ async def test_idempotency_key_counts_once(session: AsyncSession, clock: FrozenC
     lead = (await service.get(tenant.tenant.id, lead_id)).lead
     assert lead.qr_scan_count == 1
     assert lead.last_interaction_at == clock.now - timedelta(minutes=1)
-    events = await session.scalar(sa.select(sa.func.count()).select_from(LeadEvent).where(LeadEvent.type == "qr_scan"))
+    events = await session.scalar(
+        sa.select(sa.func.count()).select_from(LeadEvent).where(LeadEvent.type == "qr_scan")
+    )
     assert events == 1
 
 
@@ -141,11 +147,15 @@ async def test_idempotency_key_of_another_lead_is_a_conflict(
     assert (await service.get(tenant.tenant.id, b)).lead.messages_count == 0
 
 
-async def test_late_event_counts_but_keeps_recency(session: AsyncSession, clock: FrozenClock, tenant: NewTenant):
+async def test_late_event_counts_but_keeps_recency(
+    session: AsyncSession, clock: FrozenClock, tenant: NewTenant
+):
     service = LeadService(session, clock)
     lead_id = await new_lead(service, tenant)
     await service.record(tenant.tenant.id, lead_id, "message")
-    late = await service.record(tenant.tenant.id, lead_id, "catalog_view", occurred_at=clock.now - timedelta(days=3))
+    late = await service.record(
+        tenant.tenant.id, lead_id, "catalog_view", occurred_at=clock.now - timedelta(days=3)
+    )
     lead = (await service.get(tenant.tenant.id, lead_id)).lead
     assert lead.catalog_views == 1
     assert lead.last_interaction_at == clock.now
@@ -161,7 +171,9 @@ async def test_bad_interactions_are_refused_and_change_nothing(
         await service.record(tenant.tenant.id, lead_id, "profile_update")
     assert bad_type.value.field == "type"
     with pytest.raises(InvalidInput) as future:
-        await service.record(tenant.tenant.id, lead_id, "message", occurred_at=clock.now + timedelta(minutes=6))
+        await service.record(
+            tenant.tenant.id, lead_id, "message", occurred_at=clock.now + timedelta(minutes=6)
+        )
     assert future.value.field == "occurred_at"
     with pytest.raises(InvalidInput):
         await service.record(tenant.tenant.id, lead_id, "message", occurred_at=clock.now.replace(tzinfo=None))

@@ -25,14 +25,23 @@ def rule_sets(draw: st.DrawFn) -> RuleSet:
     ages = sorted(draw(st.sets(st.integers(min_value=1, max_value=10 * 24 * 3600), min_size=1, max_size=5)))
     thresholds = sorted(draw(st.sets(st.integers(min_value=0, max_value=100), min_size=3, max_size=3)))
     return RuleSet(
-        qr_scan_points=draw(points), qr_scan_cap=draw(points),
-        catalog_view_points=draw(points), catalog_view_cap=draw(points),
-        message_points=draw(points), message_cap=draw(points), voice_bonus=draw(points),
-        phone_points=draw(points), budget_points=draw(points),
-        transaction_type_points=draw(points), property_type_points=draw(points),
-        location_points=draw(points), payment_method_points=draw(points),
+        qr_scan_points=draw(points),
+        qr_scan_cap=draw(points),
+        catalog_view_points=draw(points),
+        catalog_view_cap=draw(points),
+        message_points=draw(points),
+        message_cap=draw(points),
+        voice_bonus=draw(points),
+        phone_points=draw(points),
+        budget_points=draw(points),
+        transaction_type_points=draw(points),
+        property_type_points=draw(points),
+        location_points=draw(points),
+        payment_method_points=draw(points),
         recency_tiers=tuple(RecencyTier(age, draw(points)) for age in ages),
-        warm_threshold=thresholds[0], hot_threshold=thresholds[1], burning_threshold=thresholds[2],
+        warm_threshold=thresholds[0],
+        hot_threshold=thresholds[1],
+        burning_threshold=thresholds[2],
     )
 
 
@@ -58,7 +67,9 @@ def lead_rows(draw: st.DrawFn) -> dict:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rules=st.one_of(st.just(DEFAULT_RULES), rule_sets()), rows=st.lists(lead_rows(), min_size=1, max_size=12))
+@given(
+    rules=st.one_of(st.just(DEFAULT_RULES), rule_sets()), rows=st.lists(lead_rows(), min_size=1, max_size=12)
+)
 async def test_sql_rescore_equals_python(
     session: AsyncSession, tenant: NewTenant, clock: FrozenClock, rules: RuleSet, rows: list[dict]
 ) -> None:
@@ -68,13 +79,18 @@ async def test_sql_rescore_equals_python(
     await session.execute(
         sa.insert(table),
         [
-            {"id": uuid.uuid4(), "tenant_id": tenant_id, "name": batch, "created_at": T0, "updated_at": T0, **row}
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant_id,
+                "name": batch,
+                "created_at": T0,
+                "updated_at": T0,
+                **row,
+            }
             for row in rows
         ],
     )
-    await session.execute(
-        sa.update(table).where(table.c.name == batch).values(**rules.sql_values(table, T0))
-    )
+    await session.execute(sa.update(table).where(table.c.name == batch).values(**rules.sql_values(table, T0)))
     stored = (await session.execute(sa.select(table).where(table.c.name == batch))).mappings().all()
     await session.execute(sa.delete(table).where(table.c.name == batch))
     await session.commit()

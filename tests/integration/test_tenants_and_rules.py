@@ -18,7 +18,9 @@ from app.domain.tokens.service import TokenService, digest
 from tests.conftest import make_tenant
 
 
-async def test_create_tenant_with_admin_and_token(session: AsyncSession, clock: FrozenClock, tenant: NewTenant):
+async def test_create_tenant_with_admin_and_token(
+    session: AsyncSession, clock: FrozenClock, tenant: NewTenant
+):
     admin = await session.scalar(sa.select(Agent).where(Agent.tenant_id == tenant.tenant.id))
     assert admin.role.value == "admin"
     assert admin.password_hash.startswith("$argon2id$")
@@ -51,8 +53,15 @@ async def test_revoked_token_stops_working(session: AsyncSession, clock: FrozenC
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
     ],
 )
-async def test_create_tenant_refuses_bad_input(session: AsyncSession, clock: FrozenClock, changes: dict, field: str):
-    values = {"name": "Agency", "admin_email": "boss@example.com", "admin_password": "long enough pw", **changes}
+async def test_create_tenant_refuses_bad_input(
+    session: AsyncSession, clock: FrozenClock, changes: dict, field: str
+):
+    values = {
+        "name": "Agency",
+        "admin_email": "boss@example.com",
+        "admin_password": "long enough pw",
+        **changes,
+    }
     with pytest.raises(InvalidInput) as err:
         await TenantService(session, clock).create(**values)
     assert err.value.field == field
@@ -96,8 +105,15 @@ async def test_saving_rules_rescores_and_audits(session: AsyncSession, clock: Fr
         ({"voice_bonus": 2.5}, "voice_bonus"),
         ({"hot_threshold": 80}, "hot_threshold"),
         ({"burning_threshold": 101}, "burning_threshold"),
-        ({"recency_tiers": [{"max_age_seconds": 3600, "points": 20}, {"max_age_seconds": 3600, "points": 5}]},
-         "recency_tiers[1].max_age_seconds"),
+        (
+            {
+                "recency_tiers": [
+                    {"max_age_seconds": 3600, "points": 20},
+                    {"max_age_seconds": 3600, "points": 5},
+                ]
+            },
+            "recency_tiers[1].max_age_seconds",
+        ),
         ({"recency_tiers": "soon"}, "recency_tiers"),
         ({"bonus_for_vip": 5}, "bonus_for_vip"),
     ],

@@ -31,7 +31,12 @@ def command_env(database_url: str, **extra: str) -> dict[str, str]:
 
 def litestar(database_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [LITESTAR, *args], cwd=ROOT, env=command_env(database_url), capture_output=True, text=True, timeout=180
+        [LITESTAR, *args],
+        cwd=ROOT,
+        env=command_env(database_url),
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"litestar {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")

@@ -31,16 +31,32 @@ async def test_ready_only_after_migrations(empty_database_url: str):
 def test_create_tenant_json_then_rescore(empty_database_url: str):
     litestar(empty_database_url, "database", "upgrade", "--no-prompt")
     out = litestar(
-        empty_database_url, "leadheat", "create-tenant", "--name", "Palm Homes",
-        "--admin-email", "owner@palmhomes.example", "--admin-password", "s3cret-enough", "--json",
+        empty_database_url,
+        "leadheat",
+        "create-tenant",
+        "--name",
+        "Palm Homes",
+        "--admin-email",
+        "owner@palmhomes.example",
+        "--admin-password",
+        "s3cret-enough",
+        "--json",
     )
     created = json.loads(out.stdout.strip().splitlines()[-1])
     uuid.UUID(created["tenant_id"])
     assert created["api_token"].startswith("lh_")
 
     again = litestar(
-        empty_database_url, "leadheat", "create-tenant", "--name", "Copy",
-        "--admin-email", "owner@palmhomes.example", "--admin-password", "s3cret-enough", check=False,
+        empty_database_url,
+        "leadheat",
+        "create-tenant",
+        "--name",
+        "Copy",
+        "--admin-email",
+        "owner@palmhomes.example",
+        "--admin-password",
+        "s3cret-enough",
+        check=False,
     )
     assert again.returncode != 0
     assert "already exists" in again.stderr + again.stdout

@@ -27,7 +27,11 @@ def test_make_run_serves_a_migrated_seeded_app(tmp_path: Path, backend: str):
     env = command_env(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}", PORT=str(port))
     log = (tmp_path / "run.log").open("w+")
     process = subprocess.Popen(
-        ["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        ["make", "run", f"PORT={port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:

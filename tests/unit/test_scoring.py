@@ -75,17 +75,27 @@ EXPO_1025 = dataclasses.replace(
 
 WORKED_EXAMPLES = [
     pytest.param(
-        LeadState(messages_count=1, last_interaction_at=NOW), NOW, 21, Temperature.COLD, (1, 0, 20),
+        LeadState(messages_count=1, last_interaction_at=NOW),
+        NOW,
+        21,
+        Temperature.COLD,
+        (1, 0, 20),
         id="new lead says Hello",
     ),
     pytest.param(
         LeadState(qr_scan_count=2, messages_count=5, phone=PHONE, budget_max=900_000),
-        NOW, 31, Temperature.WARM, (11, 20, 0),
+        NOW,
+        31,
+        Temperature.WARM,
+        (11, 20, 0),
         id="seed troubleshooting lead",
     ),
     pytest.param(
         LeadState(qr_scan_count=2, messages_count=5, phone=PHONE, budget_max=900_000),
-        NOW + 400 * DAY, 31, Temperature.WARM, (11, 20, 0),
+        NOW + 400 * DAY,
+        31,
+        Temperature.WARM,
+        (11, 20, 0),
         id="seed troubleshooting lead, much later",
     ),
     pytest.param(EXPO_1000, at(10, 0), 23, Temperature.COLD, (3, 0, 20), id="expo 10:00"),
@@ -97,24 +107,49 @@ WORKED_EXAMPLES = [
     pytest.param(EXPO_1025, at(10, 25), 67, Temperature.HOT, (12, 35, 20), id="expo 10:25"),
     pytest.param(EXPO_1025, at(11, 25), 62, Temperature.HOT, (12, 35, 15), id="same lead silent 11:25"),
     pytest.param(
-        EXPO_1025, at(10, 25) + 13 * DAY, 47, Temperature.WARM, (12, 35, 0),
+        EXPO_1025,
+        at(10, 25) + 13 * DAY,
+        47,
+        Temperature.WARM,
+        (12, 35, 0),
         id="same lead silent 13 days later",
     ),
     pytest.param(
-        LeadState(qr_scan_count=5, catalog_views=5, messages_count=10, voice_messages_count=1,
-                  last_interaction_at=NOW - 59 * timedelta(minutes=1), **ALL_SIX),
-        NOW, 100, Temperature.BURNING, (40, 40, 20),
+        LeadState(
+            qr_scan_count=5,
+            catalog_views=5,
+            messages_count=10,
+            voice_messages_count=1,
+            last_interaction_at=NOW - 59 * timedelta(minutes=1),
+            **ALL_SIX,
+        ),
+        NOW,
+        100,
+        Temperature.BURNING,
+        (40, 40, 20),
         id="everything maxed, exactly at caps",
     ),
     pytest.param(
-        LeadState(qr_scan_count=12, catalog_views=30, messages_count=250, voice_messages_count=4,
-                  last_interaction_at=NOW, **ALL_SIX),
-        NOW, 100, Temperature.BURNING, (40, 40, 20),
+        LeadState(
+            qr_scan_count=12,
+            catalog_views=30,
+            messages_count=250,
+            voice_messages_count=4,
+            last_interaction_at=NOW,
+            **ALL_SIX,
+        ),
+        NOW,
+        100,
+        Temperature.BURNING,
+        (40, 40, 20),
         id="everything maxed, over the caps",
     ),
     pytest.param(
         LeadState(messages_count=40, last_interaction_at=NOW - 2 * HOUR),
-        NOW, 25, Temperature.WARM, (10, 0, 15),
+        NOW,
+        25,
+        Temperature.WARM,
+        (10, 0, 15),
         id="40 messages 2 h ago",
     ),
 ]
@@ -131,7 +166,7 @@ def test_worked_example(
 
 
 def test_silence_lowers_the_expo_lead_step_by_step() -> None:
-    """SCORING.md, Time: 67 one minute after, 62 an hour later, 57 after 6 h, 52 after a day, 47 after 3 days."""
+    """SCORING.md, Time: 67 a minute after, 62 an hour later, 57 after 6 h, 52 after a day, 47 after 3 d."""
     last = EXPO_1025.last_interaction_at
     assert last is not None
     expected = [
@@ -394,7 +429,8 @@ def test_breakdown_line_from_the_spec() -> None:
 
 def test_breakdown_lines_show_capped_points_and_empty_rules() -> None:
     score = DEFAULT_RULES.score(
-        LeadState(qr_scan_count=7, catalog_views=0, messages_count=40, last_interaction_at=NOW - 2 * HOUR), NOW
+        LeadState(qr_scan_count=7, catalog_views=0, messages_count=40, last_interaction_at=NOW - 2 * HOUR),
+        NOW,
     )
     assert texts(score) == [
         "qr scans 7 x 3 = 15 / 15",
@@ -423,7 +459,9 @@ def test_breakdown_lines_show_capped_points_and_empty_rules() -> None:
 def test_breakdown_lines_add_up_to_the_subtotals(state: LeadState, now: datetime) -> None:
     score = DEFAULT_RULES.score(state, now)
     by_rule = {line.rule: line.points for line in score.lines}
-    assert score.engagement == sum(by_rule[r] for r in ("qr_scans", "catalog_views", "messages", "voice_bonus"))
+    assert score.engagement == sum(
+        by_rule[r] for r in ("qr_scans", "catalog_views", "messages", "voice_bonus")
+    )
     assert score.qualification == sum(
         by_rule[r]
         for r in ("phone", "budget", "transaction_type", "property_type", "location", "payment_method")
@@ -463,8 +501,9 @@ def test_next_boundaries_walk_through_every_tier() -> None:
 
 def test_score_after_boundary_can_change_temperature() -> None:
     # 30 + 20 = 50 (hot) until 1 h, then 45 (warm).
-    state = LeadState(phone=PHONE, budget_min=1, transaction_type="buy", property_type="studio",
-                      last_interaction_at=NOW)
+    state = LeadState(
+        phone=PHONE, budget_min=1, transaction_type="buy", property_type="studio", last_interaction_at=NOW
+    )
     score = DEFAULT_RULES.score(state, NOW + timedelta(minutes=10))
     assert (score.total, score.temperature) == (50, Temperature.HOT)
     assert score.next_boundary == NOW + HOUR

@@ -121,7 +121,9 @@ falling_rules = st.one_of(st.just(DEFAULT_RULES), rule_sets(non_increasing_tiers
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, rules: st.SearchStrategy[RuleSet] = any_rules) -> tuple[RuleSet, LeadState, datetime]:
+def scenarios(
+    draw: st.DrawFn, rules: st.SearchStrategy[RuleSet] = any_rules
+) -> tuple[RuleSet, LeadState, datetime]:
     now = draw(nows)
     return draw(rules), draw(leads(now)), now
 
@@ -215,7 +217,9 @@ def test_more_engagement_never_lowers_the_score(
 
 @FAST
 @given(st.sampled_from(COUNTERS), st.integers(min_value=0, max_value=60), nows)
-def test_default_rules_one_more_event_below_the_cap_raises_the_score(name: str, count: int, now: datetime) -> None:
+def test_default_rules_one_more_event_below_the_cap_raises_the_score(
+    name: str, count: int, now: datetime
+) -> None:
     state = LeadState(**{name: count})
     grown = LeadState(**{name: count + 1})
     caps = {"qr_scan_count": 5, "catalog_views": 5, "messages_count": 10, "voice_messages_count": 1}
@@ -236,7 +240,9 @@ def test_setting_a_qualification_field_never_lowers_the_score(
     scenario: tuple[RuleSet, LeadState, datetime], name: str, data: st.DataObject
 ) -> None:
     rules, state, now = scenario
-    unset = data.draw(st.sampled_from([None, "", "  "]) if name in TEXT_FIELDS else st.sampled_from([None, 0]))
+    unset = data.draw(
+        st.sampled_from([None, "", "  "]) if name in TEXT_FIELDS else st.sampled_from([None, 0])
+    )
     value = data.draw(set_text if name in TEXT_FIELDS else set_budget)
     without = dataclasses.replace(state, **{name: unset})
     with_it = dataclasses.replace(state, **{name: value})
@@ -247,7 +253,9 @@ def test_setting_a_qualification_field_never_lowers_the_score(
 
 @FAST
 @given(st.sampled_from([*TEXT_FIELDS, "budget_min", "budget_max"]), st.data())
-def test_default_rules_setting_a_field_on_an_empty_lead_adds_its_points(name: str, data: st.DataObject) -> None:
+def test_default_rules_setting_a_field_on_an_empty_lead_adds_its_points(
+    name: str, data: st.DataObject
+) -> None:
     value = data.draw(set_text if name in TEXT_FIELDS else set_budget)
     expected = {"phone": 10, "budget_min": 10, "budget_max": 10}.get(name, 5)
     now = data.draw(nows)
@@ -283,7 +291,9 @@ def test_score_never_rises_across_a_tier_boundary(
 
 @FAST
 @given(scenarios())
-def test_next_boundary_is_later_and_says_what_happens_there(scenario: tuple[RuleSet, LeadState, datetime]) -> None:
+def test_next_boundary_is_later_and_says_what_happens_there(
+    scenario: tuple[RuleSet, LeadState, datetime],
+) -> None:
     rules, state, now = scenario
     score = rules.score(state, now)
     assert score.next_boundary == rules.next_boundary(state.last_interaction_at, now)
@@ -309,14 +319,20 @@ def test_next_boundary_is_later_and_says_what_happens_there(scenario: tuple[Rule
 
 @FAST
 @given(scenarios(), st.data())
-def test_next_boundary_near_a_tier_edge(scenario: tuple[RuleSet, LeadState, datetime], data: st.DataObject) -> None:
+def test_next_boundary_near_a_tier_edge(
+    scenario: tuple[RuleSet, LeadState, datetime], data: st.DataObject
+) -> None:
     rules, state, _ = scenario
     last = state.last_interaction_at or BASE
     state = dataclasses.replace(state, last_interaction_at=last)
-    now = last + timedelta(seconds=data.draw(rule_set_ages(rules)), microseconds=data.draw(st.integers(-1, 1)))
+    now = last + timedelta(
+        seconds=data.draw(rule_set_ages(rules)), microseconds=data.draw(st.integers(-1, 1))
+    )
     score = rules.score(state, now)
     # The tier that holds `now`: the first whose age bound is above the lead's age.
-    current = next((t for t in rules.recency_tiers if now - last < timedelta(seconds=t.max_age_seconds)), None)
+    current = next(
+        (t for t in rules.recency_tiers if now - last < timedelta(seconds=t.max_age_seconds)), None
+    )
     if current is None:
         assert (score.recency, score.next_boundary, score.score_after_boundary) == (0, None, None)
     else:

@@ -70,7 +70,9 @@ class _KeyRace(Exception):
 
 
 class BulkIntake:
-    def __init__(self, session: AsyncSession, clock: Clock = system_clock, notify: ScoreNotifier | None = None):
+    def __init__(
+        self, session: AsyncSession, clock: Clock = system_clock, notify: ScoreNotifier | None = None
+    ):
         self.session = session
         self.clock = clock
         self.notify = notify
@@ -116,7 +118,9 @@ class BulkIntake:
         for item in items:
             lead_id = lead_ids.get(item.index)
             if lead_id is None:
-                rejected.append(Rejected(item.index, "No such lead.", "lead_id" if item.lead_id else "external_id"))
+                rejected.append(
+                    Rejected(item.index, "No such lead.", "lead_id" if item.lead_id else "external_id")
+                )
             elif item.key is not None and item.key in seen:
                 duplicates += 1
             else:
@@ -136,13 +140,23 @@ class BulkIntake:
                 state = replace(
                     state,
                     **{name: getattr(state, name) + 1 for name in COUNTERS[item.kind]},
-                    last_interaction_at=item.occurred_at if newest is None or item.occurred_at > newest else newest,
+                    last_interaction_at=item.occurred_at
+                    if newest is None or item.occurred_at > newest
+                    else newest,
                 )
                 after = rules.score(state, now)
                 event_rows.append(
                     event_values(
-                        tenant_id, lead_id, item.kind, item.occurred_at, now, source, item.payload, item.key,
-                        before.total, after,
+                        tenant_id,
+                        lead_id,
+                        item.kind,
+                        item.occurred_at,
+                        now,
+                        source,
+                        item.payload,
+                        item.key,
+                        before.total,
+                        after,
                     )
                 )
                 before = after
@@ -151,7 +165,9 @@ class BulkIntake:
                 {
                     "b_tenant": tenant_id,
                     "b_id": lead_id,
-                    **{f"b_{name}": getattr(state, name) - getattr(original, name) for name in _COUNTER_NAMES},
+                    **{
+                        f"b_{name}": getattr(state, name) - getattr(original, name) for name in _COUNTER_NAMES
+                    },
                     "b_last": state.last_interaction_at,
                     "b_score": before.total,
                     "b_temperature": before.temperature.value,
@@ -162,7 +178,11 @@ class BulkIntake:
             if (first.total, first.temperature) != (before.total, before.temperature):
                 changes.append(
                     ScoreChange(
-                        tenant_id, lead_id, first.total, first.temperature.value, before.total,
+                        tenant_id,
+                        lead_id,
+                        first.total,
+                        first.temperature.value,
+                        before.total,
                         before.temperature.value,
                     )
                 )
@@ -258,7 +278,9 @@ _UPDATE_LEAD = (
 def _parse(index: int, raw: Any, now: datetime) -> _Item:
     if not isinstance(raw, Mapping):
         raise InvalidInput("Each event must be a JSON object.")
-    unknown = sorted(set(raw) - {"lead_id", "external_id", "type", "occurred_at", "idempotency_key", "payload"})
+    unknown = sorted(
+        set(raw) - {"lead_id", "external_id", "type", "occurred_at", "idempotency_key", "payload"}
+    )
     if unknown:
         raise InvalidInput(f"'{unknown[0]}' is not an event field.", unknown[0])
     lead_id = raw.get("lead_id")
@@ -279,7 +301,9 @@ def _parse(index: int, raw: Any, now: datetime) -> _Item:
         try:
             occurred = datetime.fromisoformat(occurred)
         except ValueError:
-            raise InvalidInput("occurred_at must be an ISO-8601 time with an offset.", "occurred_at") from None
+            raise InvalidInput(
+                "occurred_at must be an ISO-8601 time with an offset.", "occurred_at"
+            ) from None
     key = raw.get("idempotency_key")
     if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 200):
         raise InvalidInput("idempotency_key must be text of 1 to 200 characters.", "idempotency_key")

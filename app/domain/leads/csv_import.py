@@ -87,7 +87,9 @@ def _split_row(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         try:
             when = datetime.fromisoformat(cells["last_interaction_at"])
         except ValueError:
-            raise InvalidInput("last_interaction_at must be an ISO-8601 time.", "last_interaction_at") from None
+            raise InvalidInput(
+                "last_interaction_at must be an ISO-8601 time.", "last_interaction_at"
+            ) from None
         if when.tzinfo is None:
             raise InvalidInput("last_interaction_at needs a UTC offset.", "last_interaction_at")
         history["last_interaction_at"] = when

@@ -116,7 +116,8 @@ class LeadFilters:
             a = self.after
             where.append(Lead.updated_at <= a.walk_started_at)
             where.append(
-                sa.tuple_(Lead.lead_score, Lead.created_at, Lead.id) < sa.tuple_(a.score, a.created_at, a.lead_id)
+                sa.tuple_(Lead.lead_score, Lead.created_at, Lead.id)
+                < sa.tuple_(a.score, a.created_at, a.lead_id)
             )
         return where
 
@@ -159,7 +160,9 @@ class LeadService:
             raise NotFound("No such lead.")
         return ScoredLead(lead, rules.score(LeadState.of(lead), now))
 
-    async def list(self, tenant_id: uuid.UUID, filters: LeadFilters | None = None, **kwargs: Any) -> list[Lead]:
+    async def list(
+        self, tenant_id: uuid.UUID, filters: LeadFilters | None = None, **kwargs: Any
+    ) -> list[Lead]:
         """Leads ordered by live score, then newest, then id (a total order).
 
         A page after `filters.after` belongs to a walk that started at `after.walk_started_at`:
@@ -244,7 +247,15 @@ class LeadService:
             await self.session.flush()
             self.session.add(
                 _event(
-                    lead, EventType.CREATED, now, now, source, {"fields": _jsonable({**fields, **past})}, None, 0, score
+                    lead,
+                    EventType.CREATED,
+                    now,
+                    now,
+                    source,
+                    {"fields": _jsonable({**fields, **past})},
+                    None,
+                    0,
+                    score,
                 )
             )
             await self.session.commit()
@@ -289,7 +300,9 @@ class LeadService:
             lead.updated_at = now
             kind = EventType.STATUS_CHANGE if set(changed) == {"status"} else EventType.PROFILE_UPDATE
             self.session.add(
-                _event(lead, kind, now, now, source, {"fields": _jsonable(changed)}, None, before.total, after)
+                _event(
+                    lead, kind, now, now, source, {"fields": _jsonable(changed)}, None, before.total, after
+                )
             )
         try:
             await self.session.commit()
@@ -355,9 +368,7 @@ class LeadService:
             .where(LEAD.c.tenant_id == tenant_id, LEAD.c.id == lead_id)
             .values(
                 **{name: LEAD.c[name] + 1 for name in counters},
-                last_interaction_at=sa.case(
-                    (sa.or_(last.is_(None), last < occurred), occurred), else_=last
-                ),
+                last_interaction_at=sa.case((sa.or_(last.is_(None), last < occurred), occurred), else_=last),
                 lead_score=after.total,
                 temperature=after.temperature.value,
                 score_valid_until=after.next_boundary,
@@ -491,7 +502,9 @@ class LeadService:
         after: Score,
     ) -> uuid.UUID | None:
         """Insert the event row; None when its idempotency key was already used."""
-        values = event_values(tenant_id, lead_id, kind, occurred, now, source, payload, key, score_before, after)
+        values = event_values(
+            tenant_id, lead_id, kind, occurred, now, source, payload, key, score_before, after
+        )
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = (
@@ -523,7 +536,9 @@ class LeadService:
             True,
         )
 
-    def _announce_if_changed(self, tenant_id: uuid.UUID, lead_id: uuid.UUID, before: Score, after: Score) -> None:
+    def _announce_if_changed(
+        self, tenant_id: uuid.UUID, lead_id: uuid.UUID, before: Score, after: Score
+    ) -> None:
         if before.total != after.total or before.temperature != after.temperature:
             self.announce(
                 [
@@ -555,7 +570,9 @@ class LeadService:
 
 
 # What integrators may send; the bot also records button taps.
-API_EVENT_TYPES = frozenset({EventType.QR_SCAN, EventType.CATALOG_VIEW, EventType.MESSAGE, EventType.VOICE_MESSAGE})
+API_EVENT_TYPES = frozenset(
+    {EventType.QR_SCAN, EventType.CATALOG_VIEW, EventType.MESSAGE, EventType.VOICE_MESSAGE}
+)
 
 
 def interaction_type(event_type: EventType | str, allowed: frozenset[EventType] = INTERACTIONS) -> EventType:
@@ -581,21 +598,33 @@ def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
 
 def clean_history(history: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """Counters and last interaction carried over from another system (an import)."""
-    allowed = {"qr_scan_count", "catalog_views", "messages_count", "voice_messages_count", "last_interaction_at"}
+    allowed = {
+        "qr_scan_count",
+        "catalog_views",
+        "messages_count",
+        "voice_messages_count",
+        "last_interaction_at",
+    }
     unknown = sorted(set(history) - allowed)
     if unknown:
         raise InvalidInput(f"'{unknown[0]}' is not a history field.", unknown[0])
     cleaned = dict(history)
     for name, value in cleaned.items():
-        if name != "last_interaction_at" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        if name != "last_interaction_at" and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
             raise InvalidInput(f"{name} must be a whole number, 0 or more.", name)
-    if cleaned.get("voice_messages_count", 0) > cleaned.get("messages_count", cleaned.get("voice_messages_count", 0)):
+    if cleaned.get("voice_messages_count", 0) > cleaned.get(
+        "messages_count", cleaned.get("voice_messages_count", 0)
+    ):
         raise InvalidInput("voice_messages_count cannot exceed messages_count.", "voice_messages_count")
     if "last_interaction_at" in cleaned:
         try:
             cleaned["last_interaction_at"] = check_occurred_at(cleaned["last_interaction_at"], now)
         except InvalidInput as exc:
-            raise InvalidInput(exc.message.replace("occurred_at", "last_interaction_at"), "last_interaction_at") from None
+            raise InvalidInput(
+                exc.message.replace("occurred_at", "last_interaction_at"), "last_interaction_at"
+            ) from None
     return cleaned
 
 
@@ -647,7 +676,9 @@ def _event(
     score_before: int,
     after: Score,
 ) -> LeadEvent:
-    values = event_values(lead.tenant_id, lead.id, kind, occurred, now, source, payload, key, score_before, after)
+    values = event_values(
+        lead.tenant_id, lead.id, kind, occurred, now, source, payload, key, score_before, after
+    )
     return LeadEvent(**values)
 
 

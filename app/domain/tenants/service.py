@@ -32,7 +32,9 @@ class NewTenant:
 
 
 class TenantService:
-    def __init__(self, session: AsyncSession, clock: Clock = system_clock, notify: ScoreNotifier | None = None):
+    def __init__(
+        self, session: AsyncSession, clock: Clock = system_clock, notify: ScoreNotifier | None = None
+    ):
         self.session = session
         self.clock = clock
         self.notify = notify

@@ -6,7 +6,9 @@ import uuid
 from dataclasses import dataclass
 
 from litestar import Request
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.tokens.service import TokenService
@@ -25,7 +27,9 @@ class ApiCaller:
         return f"api token '{self.token_name}' ({self.token_id})"
 
 
-async def provide_caller(request: Request, tenant_id: uuid.UUID, db_session: AsyncSession) -> ApiCaller:
+async def provide_caller(
+    request: Request, tenant_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
+) -> ApiCaller:
     """401 without a live token; 404 when the token belongs to another tenant (nothing leaks)."""
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():

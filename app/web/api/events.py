@@ -6,9 +6,8 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, post
-from litestar.di import Provide
-from litestar.openapi.spec import OpenAPIMediaType
-from litestar.openapi.spec import Operation, RequestBody, Schema
+from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 
 from app.domain.errors import InvalidInput
 from app.domain.leads.bulk import MAX_BULK_EVENTS, BulkIntake
@@ -90,7 +89,9 @@ class BulkEventController(Controller):
         operation_class=BulkOperation,
         request_max_body_size=MAX_BULK_BODY,
     )
-    async def bulk(self, request: Request, caller: ApiCaller, intake: BulkIntake) -> BulkOut:
+    async def bulk(
+        self, request: Request, caller: NamedDependency[ApiCaller], intake: NamedDependency[BulkIntake]
+    ) -> BulkOut:
         items = parse_events(await request.body(), request.headers.get("content-type", ""))
         result = await intake.record_many(caller.tenant_id, items)
         return BulkOut(

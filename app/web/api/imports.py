@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, post
 from litestar.datastructures import UploadFile
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
@@ -41,8 +41,8 @@ class LeadImportController(Controller):
     )
     async def import_leads(
         self,
-        caller: ApiCaller,
-        leads: LeadService,
+        caller: NamedDependency[ApiCaller],
+        leads: NamedDependency[LeadService],
         data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> ImportOut:
         upload = data.get("file")

@@ -7,14 +7,23 @@ from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
 from app.domain.errors import InvalidInput
 from app.domain.leads.service import API_EVENT_TYPES, LeadFilters, LeadService, ScoredLead, interaction_type
 from app.web.api.auth import ApiCaller
 from app.web.api.paging import decode_cursor, encode_cursor, next_link
-from app.web.api.schemas import API_ERRORS, BreakdownOut, EventIn, EventOut, LeadDetailOut, LeadFields, LeadOut
+from app.web.api.schemas import (
+    API_ERRORS,
+    BreakdownOut,
+    EventIn,
+    EventOut,
+    LeadDetailOut,
+    LeadFields,
+    LeadOut,
+)
 from app.web.deps import provide_lead_service
 
 MAX_PAGE = 500
@@ -41,7 +50,7 @@ class LeadController(Controller):
         responses=API_ERRORS,
         summary="Leads, best first",
         description=(
-            "A JSON array ordered by live score, then newest. Follow the `Link: <...>; rel=\"next\"` "
+            'A JSON array ordered by live score, then newest. Follow the `Link: <...>; rel="next"` '
             "header for the next page: a walk never returns a lead twice, and never skips a lead "
             "whose score did not change during the walk."
         ),
@@ -49,16 +58,21 @@ class LeadController(Controller):
     async def list_leads(
         self,
         request: Request,
-        caller: ApiCaller,
-        leads: LeadService,
+        caller: NamedDependency[ApiCaller],
+        leads: NamedDependency[LeadService],
         temperature: Annotated[
-            list[str] | None, Parameter(description="burning, hot, warm or cold; repeat or comma-separate")
+            list[str] | None,
+            QueryParameter(description="burning, hot, warm or cold; repeat or comma-separate"),
         ] = None,
-        q: Annotated[str | None, Parameter(description="Part of the name or phone number", max_length=200)] = None,
-        status: Annotated[list[str] | None, Parameter(description="new, contacted, ...; repeatable")] = None,
-        updated_since: Annotated[datetime | None, Parameter(description="ISO-8601 with offset")] = None,
-        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=400)] = None,
+        q: Annotated[
+            str | None, QueryParameter(description="Part of the name or phone number", max_length=200)
+        ] = None,
+        status: Annotated[
+            list[str] | None, QueryParameter(description="new, contacted, ...; repeatable")
+        ] = None,
+        updated_since: Annotated[datetime | None, QueryParameter(description="ISO-8601 with offset")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=400)] = None,
     ) -> Response[list[LeadOut]]:
         after = decode_cursor(cursor) if cursor else None
         walk_started_at = after.walk_started_at if after else leads.clock()
@@ -79,7 +93,12 @@ class LeadController(Controller):
         return Response([LeadOut.of(lead) for lead in page], headers=headers)
 
     @get("/{lead_id:uuid}", summary="One lead with its score breakdown", responses=API_ERRORS)
-    async def get_lead(self, caller: ApiCaller, leads: LeadService, lead_id: uuid.UUID) -> LeadDetailOut:
+    async def get_lead(
+        self,
+        caller: NamedDependency[ApiCaller],
+        leads: NamedDependency[LeadService],
+        lead_id: FromPath[uuid.UUID],
+    ) -> LeadDetailOut:
         return detail(await leads.get(caller.tenant_id, lead_id))
 
     @post(
@@ -89,13 +108,22 @@ class LeadController(Controller):
         description="201 with the new lead, or 200 with the updated one.",
         status_code=HTTP_201_CREATED,
     )
-    async def upsert_lead(self, caller: ApiCaller, leads: LeadService, data: LeadFields) -> Response[LeadDetailOut]:
+    async def upsert_lead(
+        self,
+        caller: NamedDependency[ApiCaller],
+        leads: NamedDependency[LeadService],
+        data: JSONBody[LeadFields],
+    ) -> Response[LeadDetailOut]:
         scored, created = await leads.upsert(caller.tenant_id, data.given(), source="api")
         return Response(detail(scored), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
     @patch("/{lead_id:uuid}", summary="Change profile fields or status; re-scores", responses=API_ERRORS)
     async def update_lead(
-        self, caller: ApiCaller, leads: LeadService, lead_id: uuid.UUID, data: LeadFields
+        self,
+        caller: NamedDependency[ApiCaller],
+        leads: NamedDependency[LeadService],
+        lead_id: FromPath[uuid.UUID],
+        data: JSONBody[LeadFields],
     ) -> LeadDetailOut:
         return detail(await leads.update_profile(caller.tenant_id, lead_id, data.given(), source="api"))
 
@@ -110,7 +138,11 @@ class LeadController(Controller):
         status_code=HTTP_201_CREATED,
     )
     async def record_event(
-        self, caller: ApiCaller, leads: LeadService, lead_id: uuid.UUID, data: EventIn
+        self,
+        caller: NamedDependency[ApiCaller],
+        leads: NamedDependency[LeadService],
+        lead_id: FromPath[uuid.UUID],
+        data: JSONBody[EventIn],
     ) -> Response[EventOut]:
         result = await leads.record(
             caller.tenant_id,
@@ -137,4 +169,3 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         raise InvalidInput("updated_since needs a UTC offset, e.g. 2026-11-24T10:00:00Z.", "updated_since")
     return value
-

@@ -35,7 +35,8 @@ def decode_cursor(text: str) -> Cursor:
         return cursor
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInput(
-            "cursor is not one this API gave out; start again without it and follow the Link header.", "cursor"
+            "cursor is not one this API gave out; start again without it and follow the Link header.",
+            "cursor",
         ) from None
 
 

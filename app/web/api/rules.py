@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, get, post, put
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody
 
 from app.domain.scoring import RuleSet
 from app.domain.tenants.service import TenantService
 from app.web.api.auth import ApiCaller
-from app.web.api.schemas import API_ERRORS, PreviewOut, SavedRulesOut, ScoringRulesIn, ScoringRulesOut, TemperatureCounts
+from app.web.api.schemas import (
+    API_ERRORS,
+    PreviewOut,
+    SavedRulesOut,
+    ScoringRulesIn,
+    ScoringRulesOut,
+    TemperatureCounts,
+)
 from app.web.deps import provide_tenant_service
 
 
@@ -23,7 +31,9 @@ class ScoringRulesController(Controller):
     dependencies = {"tenants": Provide(provide_tenant_service, sync_to_thread=False)}
 
     @get("/", summary="The agency's scoring rules", responses=API_ERRORS)
-    async def get_rules(self, caller: ApiCaller, tenants: TenantService) -> ScoringRulesOut:
+    async def get_rules(
+        self, caller: NamedDependency[ApiCaller], tenants: NamedDependency[TenantService]
+    ) -> ScoringRulesOut:
         rules = await tenants.rules(caller.tenant_id)
         await tenants.session.commit()
         return rules_out(rules)
@@ -38,8 +48,15 @@ class ScoringRulesController(Controller):
             "warm < hot < burning within 0..100. The change is audited."
         ),
     )
-    async def put_rules(self, caller: ApiCaller, tenants: TenantService, data: ScoringRulesIn) -> SavedRulesOut:
-        rules, changed = await tenants.save_rules(caller.tenant_id, data.given(), changed_by=caller.audit_name)
+    async def put_rules(
+        self,
+        caller: NamedDependency[ApiCaller],
+        tenants: NamedDependency[TenantService],
+        data: JSONBody[ScoringRulesIn],
+    ) -> SavedRulesOut:
+        rules, changed = await tenants.save_rules(
+            caller.tenant_id, data.given(), changed_by=caller.audit_name
+        )
         return SavedRulesOut(rules=rules_out(rules), leads_rescored=changed)
 
     @post(
@@ -48,7 +65,12 @@ class ScoringRulesController(Controller):
         summary="How many leads each temperature would hold under proposed rules (nothing is saved)",
         status_code=200,
     )
-    async def preview(self, caller: ApiCaller, tenants: TenantService, data: ScoringRulesIn) -> PreviewOut:
+    async def preview(
+        self,
+        caller: NamedDependency[ApiCaller],
+        tenants: NamedDependency[TenantService],
+        data: JSONBody[ScoringRulesIn],
+    ) -> PreviewOut:
         current_rules = await tenants.rules(caller.tenant_id)
         current = await tenants.preview_rules(caller.tenant_id, current_rules.to_dict())
         proposed = await tenants.preview_rules(caller.tenant_id, data.given())

@@ -29,7 +29,9 @@ class LeadFields(Struct, forbid_unknown_fields=True, omit_defaults=True):
 
     name: Text200 | UnsetType = UNSET
     email: Annotated[str, Meta(max_length=320)] | None | UnsetType = UNSET
-    phone: Annotated[str, Meta(max_length=64, examples=["+971501234567", "050 123 4567"])] | None | UnsetType = UNSET
+    phone: (
+        Annotated[str, Meta(max_length=64, examples=["+971501234567", "050 123 4567"])] | None | UnsetType
+    ) = UNSET
     language: Annotated[str, Meta(max_length=16)] | None | UnsetType = UNSET
     telegram_user_id: Annotated[int, Meta(gt=0)] | None | UnsetType = UNSET
     telegram_username: Annotated[str, Meta(max_length=64)] | None | UnsetType = UNSET
@@ -91,7 +93,14 @@ class LeadOut(Struct):
     @classmethod
     def of(cls, lead: Lead, score: Score | None = None) -> LeadOut:
         values = {name: getattr(lead, name) for name in cls.__struct_fields__}
-        for name in ("transaction_type", "property_type", "payment_method", "purpose", "status", "temperature"):
+        for name in (
+            "transaction_type",
+            "property_type",
+            "payment_method",
+            "purpose",
+            "status",
+            "temperature",
+        ):
             value = values[name]
             values[name] = value.value if hasattr(value, "value") else value
         if score is not None:  # the score at this moment, even between two sweeps
@@ -132,7 +141,9 @@ class LeadDetailOut(LeadOut):
 
 
 class EventIn(Struct, forbid_unknown_fields=True):
-    type: Annotated[str, Meta(examples=["message"], description="qr_scan, catalog_view, message or voice_message")]
+    type: Annotated[
+        str, Meta(examples=["message"], description="qr_scan, catalog_view, message or voice_message")
+    ]
     occurred_at: AwareTime | None = None
     idempotency_key: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     payload: dict[str, Any] | None = None
