@@ -7,6 +7,7 @@ from typing import Any
 from alembic.script import ScriptDirectory
 from litestar import Controller, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
@@ -28,7 +29,12 @@ class HealthController(Controller):
     async def health(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/ready", summary="The database is reachable and its schema is current", exclude_from_auth=True)
+    @get(
+        "/ready",
+        summary="The database is reachable and its schema is current",
+        responses={503: ResponseSpec(dict[str, Any], description="Not ready: database or migrations")},
+        exclude_from_auth=True,
+    )
     async def ready(self, db_session: NamedDependency[AsyncSession]) -> Response[dict[str, Any]]:
         expected = migration_heads()
         try:

@@ -29,12 +29,14 @@ from app.domain.leads.service import (
     LeadService,
     ScoreChange,
     ScoreNotifier,
+    check_idempotency_key,
     check_occurred_at,
     event_values,
     interaction_type,
 )
 from app.domain.scoring import LeadState, Score
 from app.domain.tenants.rules import rules_for
+from app.domain.text import check_text, clean_payload
 
 MAX_BULK_EVENTS = 10_000
 _CHUNK = 1_000  # keeps IN lists and parameter counts inside every database's limits
@@ -290,8 +292,10 @@ def _parse(index: int, raw: Any, now: datetime) -> _Item:
             lead_id = uuid.UUID(str(lead_id))
         except ValueError:
             raise InvalidInput("lead_id is not a lead id (a UUID).", "lead_id") from None
-    if external_id is not None and (not isinstance(external_id, str) or not external_id.strip()):
-        raise InvalidInput("external_id must be non-empty text.", "external_id")
+    if external_id is not None:
+        if not isinstance(external_id, str) or not external_id.strip():
+            raise InvalidInput("external_id must be non-empty text.", "external_id")
+        check_text("external_id", external_id)
     if lead_id is None and external_id is None:
         raise InvalidInput("Name the lead with lead_id or external_id.", "lead_id")
     occurred = raw.get("occurred_at")
@@ -305,11 +309,8 @@ def _parse(index: int, raw: Any, now: datetime) -> _Item:
                 "occurred_at must be an ISO-8601 time with an offset.", "occurred_at"
             ) from None
     key = raw.get("idempotency_key")
-    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 200):
-        raise InvalidInput("idempotency_key must be text of 1 to 200 characters.", "idempotency_key")
-    payload = raw.get("payload") or {}
-    if not isinstance(payload, Mapping):
-        raise InvalidInput("payload must be a JSON object.", "payload")
+    check_idempotency_key(key)
+    payload = clean_payload(raw.get("payload"))
     return _Item(
         index,
         lead_id,
@@ -317,7 +318,7 @@ def _parse(index: int, raw: Any, now: datetime) -> _Item:
         interaction_type(raw.get("type"), API_EVENT_TYPES),
         check_occurred_at(occurred, now),
         key,
-        dict(payload),
+        payload,
     )
 
 

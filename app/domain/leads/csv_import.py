@@ -41,8 +41,13 @@ async def import_csv(service: LeadService, tenant_id: uuid.UUID, content: bytes)
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("The file is not UTF-8 text; save the CSV as UTF-8.", "file") from None
+    if "\x00" in text:
+        raise InvalidInput("The file contains NUL characters; is it really a CSV text file?", "file")
     reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in reader.fieldnames or []]
+    try:
+        columns = [c.strip() for c in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise InvalidInput(f"The CSV cannot be read: {exc}.", "file") from None
     if not columns:
         raise InvalidInput("The CSV has no header row; the first line names the columns.", "file")
     unknown = sorted(set(columns) - PROFILE_FIELDS - set(HISTORY_COUNTERS) - {"last_interaction_at"})
@@ -50,9 +55,19 @@ async def import_csv(service: LeadService, tenant_id: uuid.UUID, content: bytes)
         raise InvalidInput(f"Unknown column '{unknown[0]}'.", unknown[0])
     reader.fieldnames = columns
     result = ImportResult()
-    for number, row in enumerate(reader):
+    rows = iter(reader)
+    number = 0
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            result.errors.append(RowError(reader.line_num, f"The CSV cannot be read from here on: {exc}."))
+            break
         line = reader.line_num
-        if number >= MAX_ROWS:
+        number += 1
+        if number > MAX_ROWS:
             result.errors.append(RowError(line, f"More than {MAX_ROWS} rows; split the file."))
             break
         try:

@@ -9,6 +9,7 @@ from typing import Any
 from app.domain.enums import LeadStatus, PaymentMethod, PropertyType, Purpose, TransactionType
 from app.domain.errors import InvalidInput
 from app.domain.leads.phones import normalise_phone
+from app.domain.text import check_text
 
 MAX_BUDGET = 10**15
 
@@ -21,7 +22,7 @@ def _text(max_length: int, *, nullable: bool = True) -> Callable[[str, Any], Any
             raise InvalidInput(f"{field} cannot be empty.", field)
         if not isinstance(value, str):
             raise InvalidInput(f"{field} must be text.", field)
-        value = value.strip()
+        value = check_text(field, value).strip()
         if len(value) > max_length:
             raise InvalidInput(f"{field} is longer than {max_length} characters.", field)
         if not value and nullable:

@@ -28,6 +28,7 @@ from app.domain.leads.profile import clean_profile
 from app.domain.scoring import LeadState, RuleSet, Score, Temperature
 from app.domain.tenants.models import ScoringRuleSet, Tenant
 from app.domain.tenants.rules import cached_rules, rules_for
+from app.domain.text import check_text, clean_payload
 
 log = logging.getLogger("leadheat.scoring")
 
@@ -103,7 +104,7 @@ class LeadFilters:
         if self.statuses:
             where.append(Lead.status.in_(_members(LeadStatus, self.statuses, "status")))
         if self.query and self.query.strip():
-            needle = self.query.strip()[:200]
+            needle = self.query.replace("\x00", "").strip()[:200]
             # Phones are stored as E.164: a national "050 ..." is searched without its 0.
             digits = "".join(ch for ch in needle if ch.isdigit()).lstrip("0")
             match = Lead.name.ilike(f"%{_escape_like(needle)}%", escape="\\")
@@ -339,9 +340,8 @@ class LeadService:
         kind = interaction_type(event_type)
         now = self.clock()
         occurred = check_occurred_at(occurred_at, now)
-        if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
-            raise InvalidInput("idempotency_key must be 1 to 200 characters.", "idempotency_key")
-        payload = dict(payload or {})
+        check_idempotency_key(idempotency_key)
+        payload = clean_payload(payload)
 
         row = await self._locked_state(tenant_id, lead_id)
         rules = cached_rules(tenant_id, row.rules_version, row.rules)
@@ -584,6 +584,14 @@ def interaction_type(event_type: EventType | str, allowed: frozenset[EventType] 
         names = ", ".join(sorted(t.value for t in allowed))
         raise InvalidInput(f"type must be one of: {names}.", "type")
     return kind
+
+
+def check_idempotency_key(key: Any) -> None:
+    if key is None:
+        return
+    if not isinstance(key, str) or not 0 < len(key) <= 200:
+        raise InvalidInput("idempotency_key must be text of 1 to 200 characters.", "idempotency_key")
+    check_text("idempotency_key", key)
 
 
 def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:

@@ -21,6 +21,7 @@ from app.domain.leads.service import LeadService, ScoreNotifier
 from app.domain.scoring import DEFAULT_RULES, RuleSet
 from app.domain.tenants.models import ScoringRuleChange, ScoringRuleSet, Tenant
 from app.domain.tenants.rules import parse_rules, temperature_counts
+from app.domain.text import check_text
 from app.domain.tokens.service import TokenService
 
 
@@ -50,7 +51,7 @@ class TenantService:
         time_zone: str = "Asia/Dubai",
         areas: Sequence[str] = (),
     ) -> NewTenant:
-        name = name.strip()
+        name = check_text("name", name).strip()
         if not name:
             raise InvalidInput("The agency needs a name.", "name")
         email = _clean_email(admin_email)

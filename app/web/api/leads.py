@@ -8,6 +8,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -103,7 +104,10 @@ class LeadController(Controller):
 
     @post(
         "/",
-        responses=API_ERRORS,
+        responses={
+            **API_ERRORS,
+            200: ResponseSpec(LeadDetailOut, description="An existing lead matched and was updated"),
+        },
         summary="Create a lead, or update the one with the same external_id (or phone)",
         description="201 with the new lead, or 200 with the updated one.",
         status_code=HTTP_201_CREATED,
@@ -129,7 +133,10 @@ class LeadController(Controller):
 
     @post(
         "/{lead_id:uuid}/events",
-        responses=API_ERRORS,
+        responses={
+            **API_ERRORS,
+            200: ResponseSpec(EventOut, description="The idempotency_key was seen before: the first answer"),
+        },
         summary="Record an interaction; returns the new score",
         description=(
             "201 with the new score. A repeated `idempotency_key` returns the first answer with 200 "

@@ -255,6 +255,7 @@ def _error(description: str) -> ResponseSpec:
 
 
 API_ERRORS: dict[int, ResponseSpec] = {
+    400: _error("A malformed request the server cannot read (e.g. a broken multipart upload)"),
     401: _error("No API token, or one that is not valid or was revoked"),
     404: _error("No such lead, or the token belongs to another agency"),
     409: _error("Conflicts with another lead (external_id, idempotency_key)"),
