@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
     AsyncSessionConfig,
@@ -28,7 +29,14 @@ MIGRATIONS = ROOT / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+def _json_dumps(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # msgspec encodes JSON columns (event payloads and breakdowns) several times faster than json.
+    kwargs.setdefault("json_serializer", _json_dumps)
+    kwargs.setdefault("json_deserializer", msgspec.json.decode)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
@@ -72,7 +80,7 @@ def build_db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         engine_kwargs = {
             "pool_size": settings.db_pool_size,
             "max_overflow": settings.db_max_overflow,
-            "pool_pre_ping": True,
+            "pool_pre_ping": False,
         }
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,

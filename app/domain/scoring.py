@@ -87,6 +87,17 @@ class RuleLine:
     count: int | None = None
     each: int | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "label": self.label,
+            "points": self.points,
+            "cap": self.cap,
+            "count": self.count,
+            "each": self.each,
+            "text": str(self),
+        }
+
     def __str__(self) -> str:
         if self.count is not None and self.each is not None:
             return f"{self.label} {self.count} x {self.each} = {self.points} / {self.cap}"
@@ -112,7 +123,7 @@ class Score:
             "engagement": self.engagement,
             "qualification": self.qualification,
             "recency": self.recency,
-            "rules": [{**asdict(line), "text": str(line)} for line in self.lines],
+            "rules": [line.as_dict() for line in self.lines],
             "next_boundary": self.next_boundary.isoformat() if self.next_boundary else None,
             "score_after_boundary": self.score_after_boundary,
         }

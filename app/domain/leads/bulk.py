@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.clock import Clock, system_clock
@@ -25,6 +25,7 @@ from app.domain.leads.service import (
     API_EVENT_TYPES,
     COUNTERS,
     EVENT,
+    INSERT_EVENT,
     LEAD,
     LeadService,
     ScoreChange,
@@ -190,12 +191,28 @@ class BulkIntake:
                 )
 
         if event_rows:
-            inserted = await self._insert_events(event_rows)
-            if inserted != len(event_rows):
-                raise _KeyRace
-            await self.session.execute(_UPDATE_LEAD, lead_rows)
+            try:
+                await self.session.execute(INSERT_EVENT, event_rows)
+            except IntegrityError as exc:  # a concurrent request used one of the keys meanwhile
+                raise _KeyRace from exc
+            await self._update_leads(tenant_id, now, lead_rows)
         await self.session.commit()
         return len(event_rows), duplicates, rejected, changes
+
+    async def _update_leads(self, tenant_id: uuid.UUID, now: datetime, rows: list[dict[str, Any]]) -> None:
+        """Counters grow atomically; on PostgreSQL one UPDATE ... FROM unnest(arrays) for all leads."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            await self.session.execute(_UPDATE_LEAD, rows)
+            return
+        arrays = {
+            "id": [r["b_id"] for r in rows],
+            **{name: [r[f"b_{name}"] for r in rows] for name in _COUNTER_NAMES},
+            "last": [r["b_last"] for r in rows],
+            "score": [r["b_score"] for r in rows],
+            "temperature": [r["b_temperature"] for r in rows],
+            "valid_until": [r["b_valid_until"] for r in rows],
+        }
+        await self.session.execute(_UPDATE_LEADS_FROM_ARRAYS, {"tenant_id": tenant_id, "now": now, **arrays})
 
     async def _resolve(self, tenant_id: uuid.UUID, items: list[_Item]) -> dict[int, uuid.UUID]:
         """Item index -> lead id, for the items whose lead exists in this tenant."""
@@ -247,20 +264,6 @@ class BulkIntake:
             found.update(rows)
         return found
 
-    async def _insert_events(self, rows: list[dict[str, Any]]) -> int:
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        inserted = 0
-        for chunk in _chunks(rows):
-            stmt = (
-                insert(EVENT)
-                .values(chunk)
-                .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
-                .returning(EVENT.c.id)
-            )
-            inserted += len((await self.session.execute(stmt)).all())
-        return inserted
-
 
 _COUNTER_NAMES = ("qr_scan_count", "catalog_views", "messages_count", "voice_messages_count")
 _UPDATE_LEAD = (
@@ -274,6 +277,26 @@ _UPDATE_LEAD = (
         score_valid_until=sa.bindparam("b_valid_until", type_=LEAD.c.score_valid_until.type),
         updated_at=sa.bindparam("b_now", type_=LEAD.c.updated_at.type),
     )
+)
+
+
+_UPDATE_LEADS_FROM_ARRAYS = sa.text(
+    """
+    UPDATE lead SET
+      qr_scan_count = lead.qr_scan_count + v.qr_scan_count,
+      catalog_views = lead.catalog_views + v.catalog_views,
+      messages_count = lead.messages_count + v.messages_count,
+      voice_messages_count = lead.voice_messages_count + v.voice_messages_count,
+      last_interaction_at = v.last, lead_score = v.score, temperature = v.temperature,
+      score_valid_until = v.valid_until, updated_at = :now
+    FROM unnest(CAST(:id AS uuid[]), CAST(:qr_scan_count AS integer[]), CAST(:catalog_views AS integer[]),
+                CAST(:messages_count AS integer[]), CAST(:voice_messages_count AS integer[]),
+                CAST(:last AS timestamptz[]), CAST(:score AS integer[]), CAST(:temperature AS varchar[]),
+                CAST(:valid_until AS timestamptz[]))
+      AS v(id, qr_scan_count, catalog_views, messages_count, voice_messages_count, last, score, temperature,
+           valid_until)
+    WHERE lead.tenant_id = :tenant_id AND lead.id = v.id
+    """
 )
 
 

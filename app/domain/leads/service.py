@@ -16,7 +16,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from advanced_alchemy.mixins.uuid import uuid7
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +33,9 @@ log = logging.getLogger("leadheat.scoring")
 
 LEAD = Lead.__table__
 EVENT = LeadEvent.__table__
+# A plain INSERT (the dialects' ON CONFLICT variants are not cached by SQLAlchemy 2.0 and so are
+# compiled on every call); used keys are checked first and the unique index settles races.
+INSERT_EVENT = sa.insert(EVENT)
 # An event may be stamped a little ahead of our clock (clock skew), not more.
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 
@@ -344,6 +346,11 @@ class LeadService:
         payload = clean_payload(payload)
 
         row = await self._locked_state(tenant_id, lead_id)
+        if idempotency_key is not None:
+            earlier = await self._event_with_key(tenant_id, idempotency_key)
+            if earlier is not None:  # seen before: count nothing, answer as the first time
+                await self.session.commit()
+                return _replayed(earlier, lead_id)
         rules = cached_rules(tenant_id, row.rules_version, row.rules)
         state = LeadState.of(row._mapping)
         before = rules.score(state, now)
@@ -355,30 +362,38 @@ class LeadService:
             last_interaction_at=occurred if newest is None or occurred > newest else newest,
         )
         after = rules.score(grown, now)
-
-        event_id = await self._insert_event(
+        event = event_values(
             tenant_id, lead_id, kind, occurred, now, source, payload, idempotency_key, before.total, after
         )
-        if event_id is None:  # the key was seen before: nothing was written, count nothing
-            return await self._replay(tenant_id, lead_id, idempotency_key)
-
         last = LEAD.c.last_interaction_at
-        await self.session.execute(
-            sa.update(LEAD)
-            .where(LEAD.c.tenant_id == tenant_id, LEAD.c.id == lead_id)
-            .values(
-                **{name: LEAD.c[name] + 1 for name in counters},
-                last_interaction_at=sa.case((sa.or_(last.is_(None), last < occurred), occurred), else_=last),
-                lead_score=after.total,
-                temperature=after.temperature.value,
-                score_valid_until=after.next_boundary,
-                updated_at=now,
+        try:
+            await self.session.execute(INSERT_EVENT, event)
+            await self.session.execute(
+                sa.update(LEAD)
+                .where(LEAD.c.tenant_id == tenant_id, LEAD.c.id == lead_id)
+                .values(
+                    **{name: LEAD.c[name] + 1 for name in counters},
+                    last_interaction_at=sa.case(
+                        (sa.or_(last.is_(None), last < occurred), occurred), else_=last
+                    ),
+                    lead_score=after.total,
+                    temperature=after.temperature.value,
+                    score_valid_until=after.next_boundary,
+                    updated_at=now,
+                )
             )
-        )
-        await self.session.commit()
+            await self.session.commit()
+        except IntegrityError:
+            await self.session.rollback()
+            # Another request (for another lead) took the key between our check and insert.
+            earlier = await self._event_with_key(tenant_id, idempotency_key) if idempotency_key else None
+            await self.session.commit()
+            if earlier is None:
+                raise
+            return _replayed(earlier, lead_id)
         self._announce_if_changed(tenant_id, lead_id, before, after)
         return InteractionResult(
-            event_id, lead_id, before.total, after.total, after.temperature.value, after.as_dict(), False
+            event["id"], lead_id, before.total, after.total, after.temperature.value, after.as_dict(), False
         )
 
     # ---- set-based re-scoring -----------------------------------------------------------
@@ -488,53 +503,19 @@ class LeadService:
             raise NotFound("No such lead.")
         return row
 
-    async def _insert_event(
-        self,
-        tenant_id: uuid.UUID,
-        lead_id: uuid.UUID,
-        kind: EventType,
-        occurred: datetime,
-        now: datetime,
-        source: str,
-        payload: dict[str, Any],
-        key: str | None,
-        score_before: int,
-        after: Score,
-    ) -> uuid.UUID | None:
-        """Insert the event row; None when its idempotency key was already used."""
-        values = event_values(
-            tenant_id, lead_id, kind, occurred, now, source, payload, key, score_before, after
-        )
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = (
-            insert(EVENT)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
-            .returning(EVENT.c.id)
-        )
-        return (await self.session.execute(stmt)).scalar()
-
-    async def _replay(self, tenant_id: uuid.UUID, lead_id: uuid.UUID, key: str | None) -> InteractionResult:
-        event = await self.session.scalar(
-            sa.select(LeadEvent).where(LeadEvent.tenant_id == tenant_id, LeadEvent.idempotency_key == key)
-        )
-        await self.session.commit()
-        if event is None:  # pragma: no cover - the conflicting row cannot vanish: events are never deleted
-            raise Conflict("The idempotency key conflicts with an event that no longer exists.")
-        if event.lead_id != lead_id:
-            raise Conflict(
-                "This idempotency_key was already used for another lead; use a new key.", "idempotency_key"
+    async def _event_with_key(self, tenant_id: uuid.UUID, key: str) -> sa.Row[Any] | None:
+        return (
+            await self.session.execute(
+                sa.select(
+                    EVENT.c.id,
+                    EVENT.c.lead_id,
+                    EVENT.c.score_before,
+                    EVENT.c.score_after,
+                    EVENT.c.temperature_after,
+                    EVENT.c.breakdown,
+                ).where(EVENT.c.tenant_id == tenant_id, EVENT.c.idempotency_key == key)
             )
-        return InteractionResult(
-            event.id,
-            event.lead_id,
-            event.score_before,
-            event.score_after,
-            _temperature_value(event.temperature_after),
-            event.breakdown,
-            True,
-        )
+        ).first()
 
     def _announce_if_changed(
         self, tenant_id: uuid.UUID, lead_id: uuid.UUID, before: Score, after: Score
@@ -584,6 +565,22 @@ def interaction_type(event_type: EventType | str, allowed: frozenset[EventType] 
         names = ", ".join(sorted(t.value for t in allowed))
         raise InvalidInput(f"type must be one of: {names}.", "type")
     return kind
+
+
+def _replayed(earlier: sa.Row[Any], lead_id: uuid.UUID) -> InteractionResult:
+    if earlier.lead_id != lead_id:
+        raise Conflict(
+            "This idempotency_key was already used for another lead; use a new key.", "idempotency_key"
+        )
+    return InteractionResult(
+        earlier.id,
+        earlier.lead_id,
+        earlier.score_before,
+        earlier.score_after,
+        _temperature_value(earlier.temperature_after),
+        earlier.breakdown,
+        True,
+    )
 
 
 def check_idempotency_key(key: Any) -> None:
