@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
             log_exceptions="debug",
+            disable_existing_loggers=False,
         ),
         openapi_config=OpenAPIConfig(
             title="LeadHeat API",

@@ -69,12 +69,9 @@ SELECT {columns}, scoring_rule_set.version, scoring_rule_set.rules
   WHERE lead.tenant_id = '{tenant_id}' AND lead.id = :id FOR UPDATE OF lead;
 INSERT INTO lead_event (id, lead_id, type, occurred_at, received_at, source, payload, idempotency_key,
     score_before, score_after, temperature_after, breakdown, tenant_id, created_at, updated_at)
-  VALUES (gen_random_uuid(), :id, 'message', now(), now(), 'api',
-    '{{"text": "Is the 2BR still available?"}}', NULL, 21, 22, 'cold', '{breakdown}', '{tenant_id}', now(), now())
-  ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING lead_event.id;
-UPDATE lead SET messages_count = lead.messages_count + 1,
-    last_interaction_at = CASE WHEN lead.last_interaction_at IS NULL OR lead.last_interaction_at < now()
-      THEN now() ELSE lead.last_interaction_at END,
+  VALUES (gen_random_uuid(), :id, 'message', now(), now(), 'api', '{{"text": "Is the 2BR still available?"}}',
+    NULL, 21, 22, 'cold', '{breakdown}', '{tenant_id}', now(), now());
+UPDATE lead SET messages_count = lead.messages_count + 1, last_interaction_at = now(),
     lead_score = 22, temperature = 'cold', score_valid_until = now() + interval '1 hour', updated_at = now()
   WHERE lead.tenant_id = '{tenant_id}' AND lead.id = :id;
 COMMIT;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -44,3 +45,20 @@ def clean_payload(payload: Mapping[str, Any] | None) -> dict[str, Any]:
     if size > MAX_PAYLOAD_BYTES:
         raise InvalidInput(f"payload is larger than {MAX_PAYLOAD_BYTES // 1024} KiB.", "payload")
     return dict(payload)
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def check_time(field: str, value: datetime) -> datetime:
+    """A timezone-aware time within 1970..2200, as UTC; anything else is refused by name."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(f"{field} needs a UTC offset, e.g. 2026-11-24T10:00:00+04:00.", field)
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidInput(f"{field} is outside the years 1970 to 2200.", field) from None
+    if not EARLIEST <= utc < LATEST:
+        raise InvalidInput(f"{field} is outside the years 1970 to 2200.", field)
+    return utc

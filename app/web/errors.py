@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -26,14 +27,25 @@ def domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[s
     return Response(_body(exc.message, exc.field), status_code=exc.status_code, media_type=MediaType.JSON)
 
 
+# msgspec names the offending field inside its message: "... - at `$.occurred_at`",
+# "Object contains unknown field `lead_score`", "Object missing required field `type`".
+_FIELD_IN_MESSAGE = re.compile(r"`\$\.([A-Za-z_]\w*)|field `([A-Za-z_]\w*)`")
+
+
+def field_of(message: str, key: str | None) -> str | None:
+    match = _FIELD_IN_MESSAGE.search(message)
+    if match:
+        return match.group(1) or match.group(2)
+    return None if key in (None, "data") else key
+
+
 def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
-    field = None
-    message = exc.detail
+    message, field = exc.detail, None
     extra = exc.extra if isinstance(exc.extra, list) else []
     if extra and isinstance(extra[0], dict):
-        field = extra[0].get("key")
-        message = f"{extra[0].get('message', exc.detail)}"
-        if field:
+        message = str(extra[0].get("message", exc.detail))
+        field = field_of(message, extra[0].get("key"))
+        if field and not message.startswith(field):
             message = f"{field}: {message}"
     return Response(
         _body(message, field), status_code=HTTP_422_UNPROCESSABLE_ENTITY, media_type=MediaType.JSON

@@ -288,6 +288,7 @@ async def test_each_score_change_is_logged(
 ):
     service = LeadService(session, clock)
     lead_id = await new_lead(service, tenant)
+    caplog.clear()
     with caplog.at_level(logging.INFO, logger="leadheat.scoring"):
         await service.record(tenant.tenant.id, lead_id, "message")
     line = next(r.getMessage() for r in caplog.records if r.name == "leadheat.scoring")

@@ -27,7 +27,7 @@ from app.domain.leads.profile import clean_profile
 from app.domain.scoring import LeadState, RuleSet, Score, Temperature
 from app.domain.tenants.models import ScoringRuleSet, Tenant
 from app.domain.tenants.rules import cached_rules, rules_for
-from app.domain.text import check_text, clean_payload
+from app.domain.text import check_text, check_time, clean_payload
 
 log = logging.getLogger("leadheat.scoring")
 
@@ -120,7 +120,11 @@ class LeadFilters:
             where.append(Lead.updated_at <= a.walk_started_at)
             where.append(
                 sa.tuple_(Lead.lead_score, Lead.created_at, Lead.id)
-                < sa.tuple_(a.score, a.created_at, a.lead_id)
+                < sa.tuple_(
+                    sa.literal(a.score, Lead.lead_score.type),
+                    sa.literal(a.created_at, Lead.created_at.type),
+                    sa.literal(a.lead_id, Lead.id.type),
+                )
             )
         return where
 
@@ -365,7 +369,6 @@ class LeadService:
         event = event_values(
             tenant_id, lead_id, kind, occurred, now, source, payload, idempotency_key, before.total, after
         )
-        last = LEAD.c.last_interaction_at
         try:
             await self.session.execute(INSERT_EVENT, event)
             await self.session.execute(
@@ -373,9 +376,8 @@ class LeadService:
                 .where(LEAD.c.tenant_id == tenant_id, LEAD.c.id == lead_id)
                 .values(
                     **{name: LEAD.c[name] + 1 for name in counters},
-                    last_interaction_at=sa.case(
-                        (sa.or_(last.is_(None), last < occurred), occurred), else_=last
-                    ),
+                    # The row is locked, so the newest time computed above is the stored one.
+                    last_interaction_at=grown.last_interaction_at,
                     lead_score=after.total,
                     temperature=after.temperature.value,
                     score_valid_until=after.next_boundary,
@@ -451,7 +453,7 @@ class LeadService:
         result = await self.session.execute(
             sa.update(LEAD)
             .where(*where)
-            .values(**rules.sql_values(LEAD, now), updated_at=now)
+            .values(**_rescored_values(rules, now))
             .returning(LEAD.c.id, LEAD.c.lead_score, LEAD.c.temperature)
         )
         changes = []
@@ -567,6 +569,15 @@ def interaction_type(event_type: EventType | str, allowed: frozenset[EventType] 
     return kind
 
 
+def _rescored_values(rules: RuleSet, now: datetime) -> dict[str, Any]:
+    """The SET of a set-based re-score. `updated_at` moves only where the score really changed,
+    so paging walks and `updated_since` see exactly the leads that changed."""
+    values = rules.sql_values(LEAD, now)
+    changed = sa.or_(values["lead_score"] != LEAD.c.lead_score, values["temperature"] != LEAD.c.temperature)
+    moved = sa.case((changed, sa.literal(now, LEAD.c.updated_at.type)), else_=LEAD.c.updated_at)
+    return {**values, "updated_at": moved}
+
+
 def _replayed(earlier: sa.Row[Any], lead_id: uuid.UUID) -> InteractionResult:
     if earlier.lead_id != lead_id:
         raise Conflict(
@@ -594,8 +605,7 @@ def check_idempotency_key(key: Any) -> None:
 def check_occurred_at(occurred_at: datetime | None, now: datetime) -> datetime:
     if occurred_at is None:
         return now
-    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
-        raise InvalidInput("occurred_at needs a UTC offset, e.g. 2026-11-24T10:00:00+04:00.", "occurred_at")
+    occurred_at = check_time("occurred_at", occurred_at)
     if occurred_at - now > MAX_FUTURE_SKEW:
         raise InvalidInput("occurred_at is more than 5 minutes in the future.", "occurred_at")
     return occurred_at

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -32,6 +33,7 @@ _EVENT_SCHEMA = Schema(
 )
 
 
+@dataclass
 class BulkOperation(Operation):
     """Documents the raw body this endpoint parses itself (so one bad item rejects only itself)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, post
@@ -10,7 +11,6 @@ from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from app.domain.errors import InvalidInput
 from app.domain.leads.csv_import import import_csv
 from app.domain.leads.service import LeadService
 from app.web.api.auth import ApiCaller
@@ -18,6 +18,13 @@ from app.web.api.schemas import API_ERRORS, ImportErrorOut, ImportOut
 from app.web.deps import provide_lead_service
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class CsvUpload:
+    """The upload: the CSV file in the form field `file`."""
+
+    file: UploadFile
 
 
 class LeadImportController(Controller):
@@ -43,12 +50,9 @@ class LeadImportController(Controller):
         self,
         caller: NamedDependency[ApiCaller],
         leads: NamedDependency[LeadService],
-        data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
+        data: Annotated[CsvUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> ImportOut:
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile):
-            raise InvalidInput("Upload the CSV in the form field 'file'.", "file")
-        result = await import_csv(leads, caller.tenant_id, await upload.read())
+        result = await import_csv(leads, caller.tenant_id, await data.file.read())
         return ImportOut(
             created=result.created,
             updated=result.updated,

@@ -12,8 +12,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from app.domain.errors import InvalidInput
 from app.domain.leads.service import API_EVENT_TYPES, LeadFilters, LeadService, ScoredLead, interaction_type
+from app.domain.text import check_time
 from app.web.api.auth import ApiCaller
 from app.web.api.paging import decode_cursor, encode_cursor, next_link
 from app.web.api.schemas import (
@@ -173,6 +173,4 @@ class LeadController(Controller):
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise InvalidInput("updated_since needs a UTC offset, e.g. 2026-11-24T10:00:00Z.", "updated_since")
-    return value
+    return None if value is None else check_time("updated_since", value)

@@ -13,6 +13,8 @@ from litestar import Request
 from app.domain.errors import InvalidInput
 from app.domain.leads.models import Lead
 from app.domain.leads.service import Cursor
+from app.domain.scoring import MAX_SCORE
+from app.domain.text import check_time
 
 
 def encode_cursor(walk_started_at: datetime, last: Lead) -> str:
@@ -27,13 +29,15 @@ def decode_cursor(text: str) -> Cursor:
     try:
         padded = text + "=" * (-len(text) % 4)
         started, score, created, lead_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        cursor = Cursor(
-            datetime.fromisoformat(started), int(score), datetime.fromisoformat(created), uuid.UUID(lead_id)
+        if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= MAX_SCORE:
+            raise ValueError("score out of range")
+        return Cursor(
+            check_time("cursor", datetime.fromisoformat(started)),
+            score,
+            check_time("cursor", datetime.fromisoformat(created)),
+            uuid.UUID(lead_id),
         )
-        if cursor.walk_started_at.tzinfo is None or cursor.created_at.tzinfo is None:
-            raise ValueError("naive time")
-        return cursor
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, TypeError, InvalidInput, json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInput(
             "cursor is not one this API gave out; start again without it and follow the Link header.",
             "cursor",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, get, post, put
+from litestar import Controller, Request, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
+from app.domain.errors import InvalidInput
 from app.domain.scoring import RuleSet
 from app.domain.tenants.service import TenantService
 from app.web.api.auth import ApiCaller
@@ -19,6 +20,16 @@ from app.web.api.schemas import (
     TemperatureCounts,
 )
 from app.web.deps import provide_tenant_service
+from app.web.errors import field_of
+
+
+async def strict_body(request: Request) -> dict:
+    """The rule set exactly as sent: numbers must be JSON numbers ("7" is refused, not coerced)."""
+    try:
+        return msgspec.json.decode(await request.body(), type=ScoringRulesIn, strict=True).given()
+    except msgspec.ValidationError as exc:
+        field = field_of(str(exc), None)
+        raise InvalidInput(f"{field}: {exc}" if field else str(exc), field) from None
 
 
 def rules_out(rules: RuleSet) -> ScoringRulesOut:
@@ -53,9 +64,10 @@ class ScoringRulesController(Controller):
         caller: NamedDependency[ApiCaller],
         tenants: NamedDependency[TenantService],
         data: JSONBody[ScoringRulesIn],
+        request: Request,
     ) -> SavedRulesOut:
         rules, changed = await tenants.save_rules(
-            caller.tenant_id, data.given(), changed_by=caller.audit_name
+            caller.tenant_id, await strict_body(request), changed_by=caller.audit_name
         )
         return SavedRulesOut(rules=rules_out(rules), leads_rescored=changed)
 
@@ -70,8 +82,10 @@ class ScoringRulesController(Controller):
         caller: NamedDependency[ApiCaller],
         tenants: NamedDependency[TenantService],
         data: JSONBody[ScoringRulesIn],
+        request: Request,
     ) -> PreviewOut:
+        proposal = await strict_body(request)
         current_rules = await tenants.rules(caller.tenant_id)
         current = await tenants.preview_rules(caller.tenant_id, current_rules.to_dict())
-        proposed = await tenants.preview_rules(caller.tenant_id, data.given())
+        proposed = await tenants.preview_rules(caller.tenant_id, proposal)
         return PreviewOut(current=TemperatureCounts(**current), proposed=TemperatureCounts(**proposed))
