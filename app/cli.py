@@ -122,5 +122,9 @@ def demo(port: int | None) -> None:
     click.echo(f"  login:      {info.email} / {info.password}")
     click.echo(f"  tenant id:  {info.tenant_id}")
     click.echo(f"  API token:  {info.api_token}")
-    click.echo(f"  ready:      {address}/ready")
+    click.echo(f"  API docs:   {address}/schema")
+    click.echo(
+        f"  try:        curl -H 'Authorization: Bearer {info.api_token}' "
+        f"{address}/api/tenants/{info.tenant_id}/leads"
+    )
     click.echo("")
