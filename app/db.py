@@ -20,6 +20,7 @@ from app.config import ROOT, Settings
 
 # Import every model so the metadata (and so Alembic) knows all tables.
 from app.domain.agents import models as _agents  # noqa: F401
+from app.domain.agents import sessions as _sessions  # noqa: F401
 from app.domain.base import Base
 from app.domain.leads import models as _leads  # noqa: F401
 from app.domain.tenants import models as _tenants  # noqa: F401

@@ -8,19 +8,32 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar.session import SQLAlchemyAsyncSessionBackend
 from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
+from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.session import SessionMiddleware
+from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
 from app.cli import LeadHeatCLIPlugin
-from app.config import Settings, get_settings
+from app.config import ROOT, Settings, get_settings
 from app.db import build_db_config
+from app.domain.agents.sessions import WebSession
 from app.domain.clock import Clock, system_clock
 from app.sweep import run_sweeps
 from app.web.api import MAX_BODY, api_router
 from app.web.api.auth import BEARER_SCHEME
+from app.web.dashboard import templating
+from app.web.dashboard.auth import LoginThrottle
+from app.web.dashboard.live import ScorePublisher, build_channels
+from app.web.dashboard.router import dashboard_router
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.health import HealthController
 
@@ -28,11 +41,26 @@ from app.web.health import HealthController
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
     settings = settings or get_settings()
     db_config = build_db_config(settings)
+    channels = build_channels(settings)
+    notify = ScorePublisher(channels)
+    secret = settings.resolved_secret_key()
+    sessions = SQLAlchemyAsyncSessionBackend(
+        config=ServerSideSessionConfig(
+            max_age=12 * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=False,
+            exclude=["/api/", "/health", "/ready", "/static/", "/schema"],
+        ),
+        alchemy_config=db_config,
+        model=WebSession,
+    )
 
     @asynccontextmanager
     async def background_tasks(app: Litestar) -> AsyncIterator[None]:
         sweep = asyncio.create_task(
-            run_sweeps(db_config.get_session, settings.sweep_interval_seconds, clock), name="score-sweep"
+            run_sweeps(db_config.get_session, settings.sweep_interval_seconds, clock, notify),
+            name="score-sweep",
         )
         try:
             yield
@@ -42,9 +70,30 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
                 await sweep
 
     app = Litestar(
-        route_handlers=[HealthController, api_router()],
+        route_handlers=[
+            HealthController,
+            api_router(),
+            dashboard_router(),
+            create_static_files_router(
+                path="/static", directories=[ROOT / "static"], include_in_schema=False
+            ),
+        ],
         request_max_body_size=MAX_BODY,
-        plugins=[SQLAlchemyPlugin(config=db_config), LeadHeatCLIPlugin()],
+        plugins=[SQLAlchemyPlugin(config=db_config), channels, LeadHeatCLIPlugin()],
+        middleware=[DefineMiddleware(SessionMiddleware, backend=sessions)],
+        csrf_config=CSRFConfig(
+            secret=secret,
+            cookie_name="leadheat_csrf",
+            header_name="x-csrftoken",
+            cookie_samesite="lax",
+            # Bearer-token API calls carry no cookies to forge; probes and docs change nothing.
+            exclude=["/api/", "/health", "/ready", "/schema"],
+        ),
+        template_config=TemplateConfig(
+            directory=ROOT / "app" / "web" / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=templating.configure,
+        ),
         lifespan=[background_tasks],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=LoggingConfig(
@@ -74,5 +123,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.state.settings = settings
     app.state.clock = clock
     app.state.db_config = db_config
+    app.state.notify = notify
+    app.state.login_throttle = LoginThrottle()
     logging.getLogger("leadheat").setLevel(settings.log_level)
     return app

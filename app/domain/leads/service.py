@@ -189,6 +189,33 @@ class LeadService:
         self.announce(changes)
         return leads
 
+    async def temperature_counts(self, tenant_id: uuid.UUID) -> dict[str, int]:
+        """How many of the tenant's leads are in each temperature right now."""
+        changes = await self._refresh_due(tenant_id, self.clock())
+        rows = await self.session.execute(
+            sa.select(Lead.temperature, sa.func.count())
+            .where(Lead.tenant_id == tenant_id)
+            .group_by(Lead.temperature)
+        )
+        counts = {t.value: 0 for t in Temperature}
+        counts.update({_temperature_value(t): n for t, n in rows.all()})
+        await self.session.commit()
+        self.announce(changes)
+        return counts
+
+    async def timeline(self, tenant_id: uuid.UUID, lead_id: uuid.UUID, limit: int = 200) -> list[LeadEvent]:
+        """The lead's events, newest first (interactions, edits, status changes)."""
+        events = list(
+            await self.session.scalars(
+                sa.select(LeadEvent)
+                .where(LeadEvent.tenant_id == tenant_id, LeadEvent.lead_id == lead_id)
+                .order_by(LeadEvent.occurred_at.desc(), LeadEvent.received_at.desc())
+                .limit(limit)
+            )
+        )
+        await self.session.commit()
+        return events
+
     async def find_existing(self, tenant_id: uuid.UUID, profile: Mapping[str, Any]) -> uuid.UUID | None:
         """The lead an incoming record refers to: same external_id, or failing that, same phone."""
         tenant = await self._tenant(tenant_id)

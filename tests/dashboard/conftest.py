@@ -1,0 +1,39 @@
+"""A dashboard client: the real app on the test database, logged in through the real form."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.config import Settings
+from app.domain.clock import FrozenClock
+from app.main import create_app
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def browser_client(
+    database_url: str, engine: AsyncEngine, clock: FrozenClock, tmp_path
+) -> AsyncIterator[AsyncTestClient]:
+    app = create_app(
+        Settings(database_url=database_url, sweep_interval_seconds=60, var_dir=tmp_path), clock=clock
+    )
+    async with AsyncTestClient(app) as client:
+        yield client
+
+
+async def csrf(client: AsyncTestClient) -> str:
+    if "leadheat_csrf" not in client.cookies:
+        await client.get("/login")
+    return client.cookies["leadheat_csrf"]
+
+
+async def log_in(client: AsyncTestClient, email: str, password: str = PASSWORD):
+    token = await csrf(client)
+    return await client.post(
+        "/login", data={"email": email, "password": password, "_csrf_token": token}, follow_redirects=False
+    )
