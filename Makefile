@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 export LITESTAR_APP := app.main:create_app
 
-.PHONY: install run migrate demo rescore lint test test-fast clean
+.PHONY: install run migrate demo rescore browser lint test test-fast screenshots clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed") if sys.version_info < (3, 11) else None'
@@ -29,14 +29,22 @@ run: demo
 rescore: install
 	$(BIN)/litestar leadheat rescore
 
+# Browser tests drive Debian's Chromium (never a downloaded browser); the emoji font draws the badges.
+browser:
+	@test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi "color emoji" || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji)
+
 lint: install
 	$(BIN)/ruff check app tests bench
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/python -m pytest -x -q -m "not slow" $(PYTEST_ARGS)
+
+screenshots: install browser
+	$(BIN)/python -m tests.e2e.screenshots
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -159,10 +159,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served_app(url: str, port: int | None = None, log_path: Path | None = None) -> Iterator[str]:
+def served_app(
+    url: str, port: int | None = None, log_path: Path | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
     """The app under uvicorn, one process, as `make run` serves it; yields its base address."""
     port = port or free_port()
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "INFO", "BOT_POLLING": "0"}
+    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "INFO", "BOT_POLLING": "0", **(extra_env or {})}
     log = open(log_path or os.devnull, "w")  # noqa: SIM115
     process = subprocess.Popen(
         [
