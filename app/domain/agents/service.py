@@ -9,6 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.agents.models import Agent
 from app.domain.agents.passwords import hash_password, verify_password
+from app.domain.enums import Role
+from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.text import check_text
 
 # Verifying against this when the email is unknown keeps the answer time the same either way.
 _DUMMY_HASH = hash_password("not a real password, only for timing")
@@ -25,3 +28,51 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> Agen
 async def active_agent(session: AsyncSession, agent_id: uuid.UUID) -> Agent | None:
     agent = await session.get(Agent, agent_id)
     return agent if agent is not None and agent.is_active else None
+
+
+async def list_agents(session: AsyncSession, tenant_id: uuid.UUID) -> list[Agent]:
+    agents = list(
+        await session.scalars(sa.select(Agent).where(Agent.tenant_id == tenant_id).order_by(Agent.email))
+    )
+    await session.commit()
+    return agents
+
+
+async def invite(
+    session: AsyncSession, tenant_id: uuid.UUID, *, email: str, name: str, role: str, password: str
+) -> Agent:
+    """A new agent of this agency, who logs in with the password the admin hands over."""
+    email = check_text("email", email).strip().lower()
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email or len(email) > 320:
+        raise InvalidInput(f"'{email[:60]}' is not an email address.", "email")
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise InvalidInput("role must be admin or agent.", "role") from None
+    if await session.scalar(sa.select(Agent.id).where(Agent.email == email)):
+        await session.commit()
+        raise Conflict(f"An agent with the email {email} already exists.", "email")
+    agent = Agent(
+        tenant_id=tenant_id,
+        email=email,
+        name=check_text("name", name).strip()[:200],
+        role=role_value,
+        password_hash=hash_password(password),
+    )
+    session.add(agent)
+    await session.commit()
+    return agent
+
+
+async def set_active(
+    session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, active: bool, *, by: uuid.UUID
+) -> None:
+    if agent_id == by and not active:
+        raise InvalidInput("You cannot deactivate yourself.", "agent")
+    result = await session.execute(
+        sa.update(Agent).where(Agent.tenant_id == tenant_id, Agent.id == agent_id).values(is_active=active)
+    )
+    await session.commit()
+    if result.rowcount == 0:
+        raise NotFound("No such agent.")

@@ -20,6 +20,8 @@ class Tenant(Base):
     phone_region: Mapped[str] = mapped_column(String(2), default="AE")
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Dubai")
     areas: Mapped[list[str]] = mapped_column(JsonB, default=list)
+    # The agency's Telegram bot (for deep links and QR codes), e.g. MarinaHomesBot.
+    bot_username: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class ScoringRuleSet(TenantScoped, Base):

@@ -53,6 +53,15 @@ class TokenService:
         row = await self.lookup(token)
         return row.tenant_id if row else None
 
+    async def list(self, tenant_id: uuid.UUID) -> list[ApiToken]:
+        tokens = list(
+            await self.session.scalars(
+                select(ApiToken).where(ApiToken.tenant_id == tenant_id).order_by(ApiToken.created_at.desc())
+            )
+        )
+        await self.session.commit()
+        return tokens
+
     async def revoke(self, tenant_id: uuid.UUID, token_id: uuid.UUID) -> None:
         result = await self.session.execute(
             update(ApiToken)

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from app.domain.errors import DomainError, NotFound
 from app.web.dashboard.auth import LoginController, LoginRequired, provide_agent
 from app.web.dashboard.pages import LeadPages
+from app.web.dashboard.settings import SettingsPages
 
 
 def _login_required(request: Request[Any, Any, Any], _: LoginRequired) -> Response[Any]:
@@ -37,7 +38,11 @@ def dashboard_router() -> Router:
         path="/",
         route_handlers=[
             LoginController,
-            Router(path="/", route_handlers=[LeadPages], dependencies={"agent": Provide(provide_agent)}),
+            Router(
+                path="/",
+                route_handlers=[LeadPages, SettingsPages],
+                dependencies={"agent": Provide(provide_agent)},
+            ),
         ],
         exception_handlers={
             LoginRequired: _login_required,

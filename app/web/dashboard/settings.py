@@ -1,0 +1,258 @@
+"""Settings for admins: scoring rules (with a live preview), API tokens, agents, campaigns and QR codes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.agents import service as agents
+from app.domain.agents.models import Agent
+from app.domain.campaigns.service import CampaignService, qr_png, qr_svg
+from app.domain.enums import Role
+from app.domain.errors import DomainError, InvalidInput
+from app.domain.scoring import RuleSet
+from app.domain.tenants.models import Tenant
+from app.domain.tenants.service import TenantService
+from app.domain.tokens.service import TokenService
+
+RULE_FIELDS = [
+    ("qr_scan_points", "QR scan, each"),
+    ("qr_scan_cap", "QR scans, at most"),
+    ("catalog_view_points", "Catalog view, each"),
+    ("catalog_view_cap", "Catalog views, at most"),
+    ("message_points", "Message, each"),
+    ("message_cap", "Messages, at most"),
+    ("voice_bonus", "Voice bonus"),
+    ("phone_points", "Has phone"),
+    ("budget_points", "Has budget"),
+    ("transaction_type_points", "Buy or rent"),
+    ("property_type_points", "Property type"),
+    ("location_points", "Area"),
+    ("payment_method_points", "Payment method"),
+    ("burning_threshold", "Burning from"),
+    ("hot_threshold", "Hot from"),
+    ("warm_threshold", "Warm from"),
+]
+MAX_TIERS = 6
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+def provide_admin(agent: NamedDependency[Agent]) -> Agent:
+    if agent.role is not Role.ADMIN:
+        raise Forbidden("Only an agency admin can open the settings.")
+    return agent
+
+
+def rules_from_form(form: FormMultiDict) -> dict[str, Any]:
+    """Form fields to a rule-set dict; recency tiers are rows of (hours, points)."""
+    data: dict[str, Any] = {}
+    for name, _ in RULE_FIELDS:
+        raw = (form.get(name) or "").strip()
+        if not raw.lstrip("-").isdigit():
+            raise InvalidInput(f"Scoring rule {name}: must be a whole number.", name)
+        data[name] = int(raw)
+    tiers = []
+    for i in range(MAX_TIERS):
+        hours, points = (
+            (form.get(f"tier_hours_{i}") or "").strip(),
+            (form.get(f"tier_points_{i}") or "").strip(),
+        )
+        if not hours and not points:
+            continue
+        try:
+            seconds = round(float(hours) * 3600)
+        except ValueError:
+            raise InvalidInput(
+                f"Recency row {i + 1}: hours must be a number.", f"recency_tiers[{i}]"
+            ) from None
+        if not points.lstrip("-").isdigit():
+            raise InvalidInput(f"Recency row {i + 1}: points must be a whole number.", f"recency_tiers[{i}]")
+        tiers.append({"max_age_seconds": seconds, "points": int(points)})
+    data["recency_tiers"] = tiers
+    return data
+
+
+class SettingsPages(Controller):
+    path = "/settings"
+    include_in_schema = False
+    dependencies = {"admin": Provide(provide_admin, sync_to_thread=False)}
+
+    async def _render(
+        self, request: Request, session: AsyncSession, admin: Agent, *, status_code: int = 200, **extra: Any
+    ) -> Template:
+        tenants = TenantService(session, request.app.state.clock)
+        tenant = await session.get(Tenant, admin.tenant_id)
+        rules: RuleSet = await tenants.rules(admin.tenant_id)
+        counts = await tenants.preview_rules(admin.tenant_id, rules.to_dict())
+        context = {
+            "agent": admin,
+            "tenant": tenant,
+            "rules": rules,
+            "rule_fields": RULE_FIELDS,
+            "max_tiers": MAX_TIERS,
+            "counts": counts,
+            "history": (await tenants.rule_history(admin.tenant_id))[:5],
+            "tokens": await TokenService(session).list(admin.tenant_id),
+            "agents": await agents.list_agents(session, admin.tenant_id),
+            "campaigns": await CampaignService(session).list(admin.tenant_id),
+            "form": {},
+            "error": None,
+            "section": None,
+            "new_token": None,
+            **extra,
+        }
+        await session.commit()
+        return Template("settings.html", context=context, status_code=status_code)
+
+    @get("/", name="settings")
+    async def settings_page(
+        self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        return await self._render(request, db_session, admin)
+
+    @post("/rules/preview", status_code=200)
+    async def preview(
+        self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        try:
+            counts = await TenantService(db_session, request.app.state.clock).preview_rules(
+                admin.tenant_id, rules_from_form(await request.form())
+            )
+            return Template("_preview.html", context={"counts": counts, "error": None})
+        except DomainError as exc:
+            await db_session.commit()
+            return Template("_preview.html", context={"counts": None, "error": exc.message}, status_code=422)
+
+    @post("/rules", status_code=303)
+    async def save_rules(
+        self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
+    ) -> Template | Redirect:
+        form = await request.form()
+        try:
+            _, changed = await TenantService(
+                db_session, request.app.state.clock, request.app.state.notify
+            ).save_rules(admin.tenant_id, rules_from_form(form), changed_by=admin.email)
+        except DomainError as exc:
+            return await self._render(
+                request, db_session, admin, status_code=422, error=exc, section="rules", form=dict(form)
+            )
+        return Redirect(f"/settings?saved=rules&rescored={changed}", status_code=303)
+
+    @post("/tokens", status_code=200)
+    async def create_token(
+        self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        name = ((await request.form()).get("name") or "").strip()[:200] or "API token"
+        issued = await TokenService(db_session).issue(admin.tenant_id, name)
+        await db_session.commit()
+        return await self._render(request, db_session, admin, new_token=issued.token, section="tokens")
+
+    @post("/tokens/{token_id:uuid}/revoke", status_code=303)
+    async def revoke_token(
+        self,
+        admin: NamedDependency[Agent],
+        db_session: NamedDependency[AsyncSession],
+        token_id: FromPath[uuid.UUID],
+    ) -> Redirect:
+        await TokenService(db_session).revoke(admin.tenant_id, token_id)
+        return Redirect("/settings#tokens", status_code=303)
+
+    @post("/agents", status_code=303)
+    async def invite_agent(
+        self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
+    ) -> Template | Redirect:
+        form = await request.form()
+        try:
+            await agents.invite(
+                db_session,
+                admin.tenant_id,
+                email=form.get("email") or "",
+                name=form.get("name") or "",
+                role=form.get("role") or "agent",
+                password=form.get("password") or "",
+            )
+        except DomainError as exc:
+            return await self._render(
+                request, db_session, admin, status_code=422, error=exc, section="agents", form=dict(form)
+            )
+        return Redirect("/settings#agents", status_code=303)
+
+    @post("/agents/{agent_id:uuid}/active", status_code=303)
+    async def toggle_agent(
+        self,
+        request: Request,
+        admin: NamedDependency[Agent],
+        db_session: NamedDependency[AsyncSession],
+        agent_id: FromPath[uuid.UUID],
+    ) -> Template | Redirect:
+        active = (await request.form()).get("active") == "1"
+        try:
+            await agents.set_active(db_session, admin.tenant_id, agent_id, active, by=admin.id)
+        except InvalidInput as exc:
+            return await self._render(
+                request, db_session, admin, status_code=422, error=exc, section="agents"
+            )
+        return Redirect("/settings#agents", status_code=303)
+
+    @post("/bot", status_code=303)
+    async def set_bot(
+        self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
+    ) -> Template | Redirect:
+        form = await request.form()
+        try:
+            await CampaignService(db_session).set_bot_username(admin.tenant_id, form.get("bot_username"))
+        except DomainError as exc:
+            return await self._render(
+                request, db_session, admin, status_code=422, error=exc, section="campaigns"
+            )
+        return Redirect("/settings#campaigns", status_code=303)
+
+    @post("/campaigns", status_code=303)
+    async def create_campaign(
+        self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
+    ) -> Template | Redirect:
+        form = await request.form()
+        try:
+            await CampaignService(db_session).create(
+                admin.tenant_id, form.get("name") or "", form.get("slug") or ""
+            )
+        except DomainError as exc:
+            return await self._render(
+                request, db_session, admin, status_code=422, error=exc, section="campaigns", form=dict(form)
+            )
+        return Redirect("/settings#campaigns", status_code=303)
+
+    @get("/campaigns/{campaign_id:uuid}/qr/{kind:str}")
+    async def campaign_qr(
+        self,
+        admin: NamedDependency[Agent],
+        db_session: NamedDependency[AsyncSession],
+        campaign_id: FromPath[uuid.UUID],
+        kind: FromPath[str],
+    ) -> Response[bytes]:
+        view = await CampaignService(db_session).get(admin.tenant_id, campaign_id)
+        if kind not in {"png", "svg"}:
+            raise InvalidInput("The QR code comes as .png or .svg.", "kind")
+        if view.deep_link is None:
+            raise InvalidInput(
+                "Set the agency's Telegram bot username first; the QR code points at it.", "bot_username"
+            )
+        body, media = (
+            (qr_png(view.deep_link), "image/png")
+            if kind == "png"
+            else (qr_svg(view.deep_link), "image/svg+xml")
+        )
+        filename = f"qr-{view.campaign.slug}.{kind}"
+        return Response(
+            body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        )

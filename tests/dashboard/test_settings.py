@@ -1,0 +1,144 @@
+"""Settings for admins: rules with preview, API tokens, agents, campaigns with QR codes."""
+
+from __future__ import annotations
+
+import io
+
+import zxingcpp
+from litestar.testing import AsyncTestClient
+from PIL import Image
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.agents import service as agents
+from app.domain.clock import FrozenClock
+from app.domain.leads.service import LeadService
+from app.domain.scoring import DEFAULT_RULES
+from app.domain.tenants.service import NewTenant, TenantService
+from tests.dashboard.conftest import csrf, log_in
+
+
+def rule_form(token: str, **changes: object) -> dict[str, str]:
+    rules = DEFAULT_RULES.to_dict()
+    form = {k: str(v) for k, v in rules.items() if k != "recency_tiers"}
+    for i, tier in enumerate(rules["recency_tiers"]):
+        form[f"tier_hours_{i}"] = str(tier["max_age_seconds"] / 3600)
+        form[f"tier_points_{i}"] = str(tier["points"])
+    form.update({k: str(v) for k, v in changes.items()})
+    form["_csrf_token"] = token
+    return form
+
+
+async def test_agents_cannot_open_settings(
+    browser_client: AsyncTestClient, session: AsyncSession, tenant: NewTenant
+):
+    await agents.invite(
+        session,
+        tenant.tenant.id,
+        email="agent@example.com",
+        name="Ann",
+        role="agent",
+        password="agent-password",
+    )
+    await log_in(browser_client, "agent@example.com", "agent-password")
+    assert (await browser_client.get("/")).status_code == 200
+    assert "Settings</a>" not in (await browser_client.get("/")).text
+    assert (await browser_client.get("/settings")).status_code == 403
+    token = await csrf(browser_client)
+    assert (
+        await browser_client.post("/settings/tokens", data={"name": "x", "_csrf_token": token})
+    ).status_code == 403
+
+
+async def test_rules_preview_then_save_rescores_and_audits(
+    browser_client: AsyncTestClient, session: AsyncSession, clock: FrozenClock, tenant: NewTenant
+):
+    t = tenant.tenant.id
+    leads = LeadService(session, clock)
+    lead_id = (await leads.create(t, {"name": "Talker"})).lead.id
+    await leads.record(t, lead_id, "message")  # 21 cold
+    await log_in(browser_client, tenant.admin.email)
+    token = await csrf(browser_client)
+    preview = await browser_client.post(
+        "/settings/rules/preview", data=rule_form(token, warm_threshold=20), headers={"HX-Request": "true"}
+    )
+    assert preview.status_code == 200 and "WARM <strong>1</strong>" in preview.text
+    assert (await leads.get(t, lead_id)).lead.temperature.value == "cold"  # nothing saved
+
+    bad = await browser_client.post("/settings/rules", data=rule_form(token, hot_threshold=90))
+    assert bad.status_code == 422 and "hot_threshold" in bad.text
+
+    saved = await browser_client.post(
+        "/settings/rules", data=rule_form(token, message_points=4), follow_redirects=False
+    )
+    assert saved.status_code == 303
+    assert (await leads.get(t, lead_id)).lead.lead_score == 24
+    [change] = await TenantService(session).rule_history(t)
+    assert change.changed_by == tenant.admin.email
+
+
+async def test_api_tokens_are_shown_once_and_can_be_revoked(
+    browser_client: AsyncTestClient, tenant: NewTenant
+):
+    await log_in(browser_client, tenant.admin.email)
+    token = await csrf(browser_client)
+    created = await browser_client.post("/settings/tokens", data={"name": "Website", "_csrf_token": token})
+    secret = created.text.split('<code id="new-token">')[1].split("</code>")[0]
+    api = f"/api/tenants/{tenant.tenant.id}/leads"
+    assert (await browser_client.get(api, headers={"Authorization": f"Bearer {secret}"})).status_code == 200
+    page = await browser_client.get("/settings")
+    assert secret not in page.text and tenant.api_token not in page.text  # never shown again
+    revoke_path = page.text.split('action="/settings/tokens/')[1].split('"')[0]
+    # The newest token is listed first.
+    await browser_client.post(f"/settings/tokens/{revoke_path}", data={"_csrf_token": token})
+    assert (await browser_client.get(api, headers={"Authorization": f"Bearer {secret}"})).status_code == 401
+
+
+async def test_invited_agent_logs_in_until_deactivated(
+    browser_client: AsyncTestClient, session: AsyncSession, tenant: NewTenant
+):
+    await log_in(browser_client, tenant.admin.email)
+    token = await csrf(browser_client)
+    bad = await browser_client.post(
+        "/settings/agents", data={"email": "x", "password": "long-enough", "_csrf_token": token}
+    )
+    assert bad.status_code == 422 and "is not an email address" in bad.text
+    await browser_client.post(
+        "/settings/agents",
+        data={
+            "email": "Bea@Example.com",
+            "name": "Bea",
+            "role": "agent",
+            "password": "bea-password",
+            "_csrf_token": token,
+        },
+    )
+    [bea] = [a for a in await agents.list_agents(session, tenant.tenant.id) if a.email == "bea@example.com"]
+    await browser_client.post(f"/settings/agents/{bea.id}/active", data={"active": "0", "_csrf_token": token})
+    await browser_client.post("/logout", data={"_csrf_token": token})
+    assert (await log_in(browser_client, "bea@example.com", "bea-password")).status_code == 401
+
+
+async def test_campaign_qr_codes_decode_to_the_deep_link(browser_client: AsyncTestClient, tenant: NewTenant):
+    await log_in(browser_client, tenant.admin.email)
+    token = await csrf(browser_client)
+    bad = await browser_client.post(
+        "/settings/campaigns", data={"name": "Expo", "slug": "Expo Hall!", "_csrf_token": token}
+    )
+    assert bad.status_code == 422
+    await browser_client.post("/settings/bot", data={"bot_username": "@MarinaHomesBot", "_csrf_token": token})
+    await browser_client.post(
+        "/settings/campaigns", data={"name": "Cityscape, hall A", "slug": "expo-hall-a", "_csrf_token": token}
+    )
+    page = await browser_client.get("/settings")
+    link = "https://t.me/MarinaHomesBot?start=qr_expo-hall-a"
+    assert link in page.text
+    png_path = page.text.split('href="/settings/campaigns/')[1].split('"')[0]
+    png = await browser_client.get(f"/settings/campaigns/{png_path}")
+    assert png.headers["content-type"] == "image/png"
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))] == [link]
+    svg = await browser_client.get(f"/settings/campaigns/{png_path.replace('qr/png', 'qr/svg')}")
+    assert svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
+    duplicate = await browser_client.post(
+        "/settings/campaigns", data={"name": "Again", "slug": "expo-hall-a", "_csrf_token": token}
+    )
+    assert duplicate.status_code == 422 and "already exists" in duplicate.text
