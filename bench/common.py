@@ -145,8 +145,10 @@ async def seed_tenant(
                 ids.extend(r["id"] for r in rows)
             await session.commit()
             await LeadService(session).rescore_tenant(tenant_id)
-            await session.execute(sa.text("ANALYZE"))
-            await session.commit()
+        # As autovacuum would in a running system: statistics and the visibility map.
+        async with engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(sa.text("VACUUM ANALYZE lead"))
         return tenant_id, created.api_token, ids
     finally:
         await engine.dispose()

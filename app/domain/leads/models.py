@@ -83,6 +83,8 @@ class Lead(TenantScoped, Base):
         Index("ix_lead_tenant_valid_until", "tenant_id", "score_valid_until"),
         Index("ix_lead_valid_until", "score_valid_until"),
         Index("ix_lead_tenant_phone", "tenant_id", "phone"),
+        # Counts per temperature (the dashboard's header) as an index-only scan.
+        Index("ix_lead_tenant_temperature", "tenant_id", "temperature"),
     )
 
 

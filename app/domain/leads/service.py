@@ -189,9 +189,10 @@ class LeadService:
         self.announce(changes)
         return leads
 
-    async def temperature_counts(self, tenant_id: uuid.UUID) -> dict[str, int]:
-        """How many of the tenant's leads are in each temperature right now."""
-        changes = await self._refresh_due(tenant_id, self.clock())
+    async def temperature_counts(self, tenant_id: uuid.UUID, *, refresh: bool = True) -> dict[str, int]:
+        """How many of the tenant's leads are in each temperature right now (`refresh=False`
+        when the caller has just refreshed the due leads, e.g. by listing)."""
+        changes = await self._refresh_due(tenant_id, self.clock()) if refresh else []
         rows = await self.session.execute(
             sa.select(Lead.temperature, sa.func.count())
             .where(Lead.tenant_id == tenant_id)

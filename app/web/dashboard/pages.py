@@ -91,9 +91,9 @@ class LeadPages(Controller):
         status: Annotated[str | None, QueryParameter(max_length=200)] = None,
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Template:
-        counts = await leads.temperature_counts(agent.tenant_id)
+        page = await self._page(leads, agent, temperature, status, q, None)  # refreshes due leads
+        counts = await leads.temperature_counts(agent.tenant_id, refresh=False)
         tenant = await leads.session.get(Tenant, agent.tenant_id)
-        page = await self._page(leads, agent, temperature, status, q, None)
         await leads.session.commit()
         return Template(
             "leads.html",
