@@ -107,6 +107,28 @@ def rescore(tenant_id: uuid.UUID | None) -> None:
         click.echo(f"tenant {tid}: {changed} lead scores changed")
 
 
+@leadheat.command("set-bot-token")
+@click.option("--tenant", "tenant_id", type=click.UUID, required=True)
+@click.option("--token", default=None, help="The token from BotFather (123456789:AA...).")
+@click.option("--remove", is_flag=True, help="Remove the agency's bot token.")
+def set_bot_token(tenant_id: uuid.UUID, token: str | None, remove: bool) -> None:
+    """Connect an agency's Telegram bot (stored encrypted; running apps pick it up within 30 s)."""
+    from app.domain.bots.service import BotTokenService
+
+    if remove == bool(token):
+        raise click.UsageError("Give --token, or --remove.")
+
+    async def work(session: AsyncSession) -> None:
+        service = BotTokenService(session, get_settings().resolved_secret_key())
+        if remove:
+            await service.remove_token(tenant_id)
+        else:
+            await service.set_token(tenant_id, token or "")
+
+    run_with_session(work)
+    click.echo("bot token removed" if remove else "bot token saved; the bot starts within 30 seconds")
+
+
 @leadheat.command("demo")
 @click.option("--port", default=None, type=int, help="Port the app is served on, for the printed address.")
 def demo(port: int | None) -> None:

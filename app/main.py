@@ -22,6 +22,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from app.bot.manager import BotManager
 from app.cli import LeadHeatCLIPlugin
 from app.config import ROOT, Settings, get_settings
 from app.db import build_db_config
@@ -62,12 +63,18 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             run_sweeps(db_config.get_session, settings.sweep_interval_seconds, clock, notify),
             name="score-sweep",
         )
+        tasks = [sweep]
+        if settings.bot_polling:
+            bots = BotManager(db_config.get_session, secret, clock, notify, api_url=settings.telegram_api_url)
+            tasks.append(asyncio.create_task(bots.run(), name="telegram-bots"))
         try:
             yield
         finally:
-            sweep.cancel()
-            with suppress(asyncio.CancelledError):
-                await sweep
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with suppress(asyncio.CancelledError):
+                    await task
 
     app = Litestar(
         route_handlers=[

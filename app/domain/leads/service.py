@@ -217,6 +217,41 @@ class LeadService:
         await self.session.commit()
         return events
 
+    async def telegram_lead(
+        self,
+        tenant_id: uuid.UUID,
+        telegram_user_id: int,
+        *,
+        name: str,
+        username: str | None,
+        language: str | None,
+    ) -> uuid.UUID:
+        """The lead behind a Telegram user of this agency's bot, created on first contact."""
+        found = await self.session.scalar(
+            sa.select(Lead.id).where(Lead.tenant_id == tenant_id, Lead.telegram_user_id == telegram_user_id)
+        )
+        await self.session.commit()
+        if found is not None:
+            return found
+        profile = {
+            "name": name[:200],
+            "telegram_user_id": telegram_user_id,
+            "telegram_username": (username or "")[:64] or None,
+            "language": (language or "")[:16] or None,
+        }
+        try:
+            return (await self.create(tenant_id, profile, source="telegram")).lead.id
+        except Conflict:  # the same user's other update created it a moment ago
+            found = await self.session.scalar(
+                sa.select(Lead.id).where(
+                    Lead.tenant_id == tenant_id, Lead.telegram_user_id == telegram_user_id
+                )
+            )
+            await self.session.commit()
+            if found is None:
+                raise
+            return found
+
     async def find_existing(self, tenant_id: uuid.UUID, profile: Mapping[str, Any]) -> uuid.UUID | None:
         """The lead an incoming record refers to: same external_id, or failing that, same phone."""
         tenant = await self._tenant(tenant_id)

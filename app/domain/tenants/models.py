@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from advanced_alchemy.types import JsonB
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.base import Base, DateTimeUTC, TenantScoped
@@ -22,6 +22,10 @@ class Tenant(Base):
     areas: Mapped[list[str]] = mapped_column(JsonB, default=list)
     # The agency's Telegram bot (for deep links and QR codes), e.g. MarinaHomesBot.
     bot_username: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The bot token, encrypted with the app's secret key (Fernet); never returned or shown.
+    bot_token_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    # none, pending (not yet tried), working, rejected (Telegram refused the token)
+    bot_status: Mapped[str] = mapped_column(String(16), default="none")
 
 
 class ScoringRuleSet(TenantScoped, Base):

@@ -1,0 +1,1 @@
+"""The agencies' Telegram bots (aiogram 3), polled inside the app's process."""

@@ -1,0 +1,398 @@
+"""What the bot does with each update. Every interaction goes through the lead service, keyed
+by the Telegram update id, so an update delivered twice counts once. No scoring happens here."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+    User,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.bot.texts import LANGUAGES, language_of, t
+from app.domain.campaigns.models import Campaign
+from app.domain.clock import Clock
+from app.domain.enums import EventType
+from app.domain.errors import DomainError
+from app.domain.leads.service import LeadService, ScoreNotifier
+from app.domain.tenants.models import Tenant
+
+log = logging.getLogger("leadheat.bot")
+MAX_STORED_TEXT = 4096
+
+QUESTIONS = ["transaction_type", "purpose", "property_type", "location", "budget", "payment_method"]
+CHOICES = {
+    "transaction_type": ["buy", "rent"],
+    "purpose": ["living", "investment", "residency"],
+    "property_type": ["apartment", "villa", "townhouse", "penthouse", "studio", "land", "commercial"],
+    "payment_method": ["cash", "mortgage", "installments"],
+}
+# Budget ranges in the agency's currency: (min, max); buyers and renters get their own.
+BUDGETS = {
+    "buy": [(0, 1_000_000), (1_000_000, 2_500_000), (2_500_000, 5_000_000), (5_000_000, 0)],
+    "rent": [(0, 80_000), (80_000, 150_000), (150_000, 300_000), (300_000, 0)],
+}
+
+
+class Qualify(StatesGroup):
+    location = State()  # a typed area is accepted
+    phone = State()  # a typed phone number is accepted
+
+
+@dataclass(frozen=True)
+class BotContext:
+    """What the handlers need, handed over by the dispatcher (no globals)."""
+
+    tenant_id: uuid.UUID
+    bot_id: int
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    notify: ScoreNotifier | None
+
+
+def _name(user: User) -> str:
+    return " ".join(part for part in (user.first_name, user.last_name) if part).strip() or (
+        user.username or ""
+    )
+
+
+def _money(amount: int, currency: str) -> str:
+    return f"{amount / 1_000_000:g}M" if amount >= 1_000_000 else f"{amount // 1000}K"
+
+
+async def _lead(ctx: BotContext, session: AsyncSession, user: User) -> tuple[LeadService, uuid.UUID]:
+    leads = LeadService(session, ctx.clock, ctx.notify)
+    lead_id = await leads.telegram_lead(
+        ctx.tenant_id, user.id, name=_name(user), username=user.username, language=user.language_code
+    )
+    return leads, lead_id
+
+
+async def _interaction(
+    ctx: BotContext, update: Update, user: User, kind: EventType, payload: dict[str, Any] | None = None
+) -> uuid.UUID:
+    async with ctx.sessions() as session:
+        leads, lead_id = await _lead(ctx, session, user)
+        await leads.record(
+            ctx.tenant_id,
+            lead_id,
+            kind,
+            idempotency_key=f"tg:{ctx.bot_id}:{update.update_id}",
+            payload=payload,
+            source="telegram",
+        )
+        return lead_id
+
+
+async def _set_fields(ctx: BotContext, user: User, fields: dict[str, Any]) -> None:
+    async with ctx.sessions() as session:
+        leads, lead_id = await _lead(ctx, session, user)
+        await leads.update_profile(ctx.tenant_id, lead_id, fields, source="telegram")
+
+
+async def _tenant(ctx: BotContext) -> Tenant:
+    async with ctx.sessions() as session:
+        tenant = await session.get(Tenant, ctx.tenant_id)
+        await session.commit()
+        assert tenant is not None
+        return tenant
+
+
+async def _language(state: FSMContext, user: User) -> str:
+    return (await state.get_data()).get("language") or language_of(user.language_code)
+
+
+def menu(language: str) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=t(language, "menu_phone"), request_contact=True)],
+            [
+                KeyboardButton(text=t(language, "menu_preferences")),
+                KeyboardButton(text=t(language, "menu_language")),
+            ],
+        ],
+        resize_keyboard=True,
+    )
+
+
+async def question(field: str, language: str, ctx: BotContext, answers: dict[str, Any]) -> tuple[str, Any]:
+    """The text and inline keyboard that ask for `field`."""
+    if field == "location":
+        areas = (await _tenant(ctx)).areas or []
+        options = [(area, f"q:location:{i}") for i, area in enumerate(areas[:12])]
+    elif field == "budget":
+        tenant = await _tenant(ctx)
+        ranges = BUDGETS["rent" if answers.get("transaction_type") == "rent" else "buy"]
+        options = []
+        for i, (low, high) in enumerate(ranges):
+            label = (
+                f"{tenant.currency} {_money(low, '')}+"
+                if not high
+                else f"≤ {tenant.currency} {_money(high, '')}"
+                if not low
+                else f"{tenant.currency} {_money(low, '')}-{_money(high, '')}"
+            )
+            options.append((label, f"q:budget:{i}"))
+    else:
+        options = [(t(language, value), f"q:{field}:{value}") for value in CHOICES[field]]
+    rows = [[InlineKeyboardButton(text=text, callback_data=data)] for text, data in options]
+    nav = [InlineKeyboardButton(text=t(language, "skip"), callback_data=f"skip:{field}")]
+    if QUESTIONS.index(field) > 0:
+        nav.insert(0, InlineKeyboardButton(text=t(language, "back"), callback_data=f"back:{field}"))
+    rows.append(nav)
+    return t(language, f"ask_{field}"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def ask(
+    message: Message, field: str, language: str, ctx: BotContext, state: FSMContext, *, edit: bool
+) -> None:
+    data = await state.get_data()
+    text, keyboard = await question(field, language, ctx, data.get("answers", {}))
+    await state.set_state(Qualify.location if field == "location" else None)
+    if edit:
+        await message.edit_text(text, reply_markup=keyboard)
+    else:
+        await message.answer(text, reply_markup=keyboard)
+
+
+async def ask_phone(message: Message, language: str, state: FSMContext) -> None:
+    await state.set_state(Qualify.phone)
+    await message.answer(t(language, "ask_phone"), reply_markup=menu(language))
+
+
+def build_router() -> Router:
+    """A fresh router per dispatcher (a router can be attached to one dispatcher only)."""
+    router = Router(name="leadheat")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+
+    @router.message(CommandStart(deep_link=True))
+    @router.message(CommandStart())
+    async def start(
+        message: Message, command: CommandObject, state: FSMContext, ctx: BotContext, event_update: Update
+    ) -> None:
+        user = message.from_user
+        if user is None:
+            return
+        language = language_of(user.language_code)
+        await state.update_data(language=language, answers={})
+        payload = (command.args or "").strip()
+        if payload.startswith("qr_"):
+            slug = payload[3:][:40].lower()
+            async with ctx.sessions() as session:
+                known = await session.scalar(
+                    Campaign.__table__.select()
+                    .with_only_columns(Campaign.id)
+                    .where(Campaign.tenant_id == ctx.tenant_id, Campaign.slug == slug)
+                )
+                await session.commit()
+            await _interaction(
+                ctx,
+                event_update,
+                user,
+                EventType.QR_SCAN,
+                {"campaign": slug, "known_campaign": known is not None},
+            )
+        else:
+            await _interaction(ctx, event_update, user, EventType.BUTTON, {"command": "start"})
+        tenant = await _tenant(ctx)
+        await message.answer(t(language, "welcome", agency=tenant.name), reply_markup=menu(language))
+        await ask(message, QUESTIONS[0], language, ctx, state, edit=False)
+
+    @router.callback_query(F.data.startswith("q:"))
+    async def answer(query: CallbackQuery, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+        language = await _language(state, query.from_user)
+        parts = (query.data or "").split(":", 2)
+        field, value = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
+        data = await state.get_data()
+        answers = dict(data.get("answers", {}))
+        fields: dict[str, Any] | None = None
+        if field in CHOICES and value in CHOICES[field]:
+            fields = {field: value}
+        elif field == "location" and value.isdigit():
+            areas = (await _tenant(ctx)).areas or []
+            if int(value) < len(areas):
+                fields = {"location": areas[int(value)]}
+        elif field == "budget" and value.isdigit():
+            ranges = BUDGETS["rent" if answers.get("transaction_type") == "rent" else "buy"]
+            if int(value) < len(ranges):
+                low, high = ranges[int(value)]
+                fields = {"budget_min": low or None, "budget_max": high or None}
+        if fields is None:
+            await query.answer(t(language, "unknown"))
+            return
+        await _interaction(ctx, event_update, query.from_user, EventType.BUTTON, {"answer": field})
+        await _set_fields(ctx, query.from_user, fields)
+        answers[field] = value
+        await state.update_data(answers=answers)
+        await query.answer()
+        await _next(query, field, language, ctx, state)
+
+    @router.callback_query(F.data.startswith("skip:") | F.data.startswith("back:"))
+    async def navigate(
+        query: CallbackQuery, state: FSMContext, ctx: BotContext, event_update: Update
+    ) -> None:
+        language = await _language(state, query.from_user)
+        action, _, field = (query.data or "").partition(":")
+        if field not in QUESTIONS:
+            await query.answer(t(language, "unknown"))
+            return
+        await _interaction(ctx, event_update, query.from_user, EventType.BUTTON, {action: field})
+        await query.answer()
+        if action == "back":
+            previous = QUESTIONS[max(0, QUESTIONS.index(field) - 1)]
+            if isinstance(query.message, Message):
+                await ask(query.message, previous, language, ctx, state, edit=True)
+        else:
+            await _next(query, field, language, ctx, state)
+
+    @router.callback_query(F.data.startswith("lang:"))
+    async def choose_language(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+        code = (query.data or "").partition(":")[2]
+        if code not in LANGUAGES:
+            await query.answer()
+            return
+        await state.update_data(language=code)
+        await _set_fields(ctx, query.from_user, {"language": code})
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.answer(LANGUAGES[code], reply_markup=menu(code))
+
+    @router.callback_query()
+    async def unknown_callback(query: CallbackQuery, state: FSMContext) -> None:
+        await query.answer(t(await _language(state, query.from_user), "unknown"))
+
+    @router.message(F.contact)
+    async def contact(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+        user = message.from_user
+        if user is None or message.contact is None:
+            return
+        language = await _language(state, user)
+        if message.contact.user_id != user.id:  # someone else's contact card
+            await message.answer(t(language, "not_your_contact"), reply_markup=menu(language))
+            return
+        await _interaction(ctx, event_update, user, EventType.BUTTON, {"contact": "shared"})
+        try:
+            await _set_fields(ctx, user, {"phone": message.contact.phone_number})
+        except DomainError:
+            await message.answer(t(language, "bad_phone"), reply_markup=menu(language))
+            return
+        await state.set_state(None)
+        await message.answer(t(language, "thanks_phone"), reply_markup=menu(language))
+
+    @router.message(Qualify.phone, F.text)
+    async def typed_phone(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+        user = message.from_user
+        assert user is not None and message.text is not None
+        language = await _language(state, user)
+        await _interaction(
+            ctx, event_update, user, EventType.MESSAGE, {"text": message.text[:MAX_STORED_TEXT]}
+        )
+        try:
+            await _set_fields(ctx, user, {"phone": message.text[:64]})
+        except DomainError:
+            await message.answer(t(language, "bad_phone"))
+            return
+        await state.set_state(None)
+        await message.answer(t(language, "thanks_phone"), reply_markup=menu(language))
+
+    @router.message(Qualify.location, F.text)
+    async def typed_area(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+        user = message.from_user
+        assert user is not None and message.text is not None
+        language = await _language(state, user)
+        if message.text in {t(language, "menu_preferences"), t(language, "menu_language")}:
+            await state.set_state(None)
+            await menu_button(message, state, ctx, event_update)
+            return
+        await _interaction(
+            ctx, event_update, user, EventType.MESSAGE, {"text": message.text[:MAX_STORED_TEXT]}
+        )
+        await _set_fields(ctx, user, {"location": message.text[:200]})
+        await ask(message, "budget", language, ctx, state, edit=False)
+
+    @router.message(
+        F.text.func(
+            lambda text: any(
+                text in (t(code, "menu_preferences"), t(code, "menu_language")) for code in LANGUAGES
+            )
+        )
+    )
+    async def menu_button(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+        user = message.from_user
+        assert user is not None
+        language = await _language(state, user)
+        await _interaction(ctx, event_update, user, EventType.BUTTON, {"menu": message.text})
+        if message.text in {t(code, "menu_language") for code in LANGUAGES}:
+            keyboard = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [InlineKeyboardButton(text=name, callback_data=f"lang:{code}")]
+                    for code, name in LANGUAGES.items()
+                ]
+            )
+            await message.answer(t(language, "choose_language"), reply_markup=keyboard)
+        else:
+            await state.update_data(answers={})
+            await ask(message, QUESTIONS[0], language, ctx, state, edit=False)
+
+    @router.message(F.voice)
+    async def voice(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+        user = message.from_user
+        assert user is not None and message.voice is not None
+        payload = {"file_id": message.voice.file_id, "duration": message.voice.duration}
+        await _interaction(ctx, event_update, user, EventType.VOICE_MESSAGE, payload)
+        await message.answer(t(await _language(state, user), "got_voice"))
+
+    @router.message(F.text | F.photo | F.document)
+    async def text_or_file(
+        message: Message, state: FSMContext, ctx: BotContext, event_update: Update
+    ) -> None:
+        user = message.from_user
+        assert user is not None
+        payload: dict[str, Any] = {}
+        if message.text:
+            payload["text"] = message.text[:MAX_STORED_TEXT]
+        if message.caption:
+            payload["text"] = message.caption[:MAX_STORED_TEXT]
+        if message.photo:
+            payload["photo_file_id"] = message.photo[-1].file_id
+        if message.document:
+            payload["document_file_id"] = message.document.file_id
+        await _interaction(ctx, event_update, user, EventType.MESSAGE, payload)
+        await message.answer(t(await _language(state, user), "got_message"))
+
+    @router.message()
+    async def anything_else(message: Message, state: FSMContext) -> None:
+        """Stickers, locations, polls...: answered politely, not counted."""
+        if message.from_user is not None:
+            language = await _language(state, message.from_user)
+            await message.answer(t(language, "unknown"), reply_markup=menu(language))
+
+    return router
+
+
+async def _next(query: CallbackQuery, field: str, language: str, ctx: BotContext, state: FSMContext) -> None:
+    """The question after `field`, or the phone request at the end."""
+    following = QUESTIONS.index(field) + 1 if field in QUESTIONS else len(QUESTIONS)
+    if not isinstance(query.message, Message):
+        return
+    if following < len(QUESTIONS):
+        await ask(query.message, QUESTIONS[following], language, ctx, state, edit=True)
+    else:
+        await query.message.edit_text(t(language, "done"))
+        await ask_phone(query.message, language, state)

@@ -1,0 +1,135 @@
+"""Polls every agency's bot in this process; picks up added, changed and removed tokens.
+
+Each bot gets its own aiogram Dispatcher (its own router and FSM storage) and polling task.
+A token Telegram rejects is marked `rejected` and left alone until it changes; Telegram being
+unreachable is logged and retried; neither stops the other bots, the API or the dashboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.fsm.storage.memory import MemoryStorage
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.bot.handlers import BotContext, build_router
+from app.domain.bots.service import BotCredentials, BotTokenService
+from app.domain.clock import Clock
+from app.domain.leads.service import ScoreNotifier
+
+log = logging.getLogger("leadheat.bot")
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+@dataclass
+class RunningBot:
+    token: str
+    bot: Bot
+    task: asyncio.Task[None]
+
+
+class BotManager:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        secret_key: str,
+        clock: Clock,
+        notify: ScoreNotifier | None,
+        api_url: str | None = None,
+        refresh_seconds: float = 10.0,
+        polling_timeout: int = 10,
+    ) -> None:
+        self.sessions = sessions
+        self.secret_key = secret_key
+        self.clock = clock
+        self.notify = notify
+        self.api_url = api_url
+        self.refresh_seconds = refresh_seconds
+        self.polling_timeout = polling_timeout
+        self.running: dict[uuid.UUID, RunningBot] = {}
+        self.rejected: dict[uuid.UUID, str] = {}  # tenant -> token Telegram refused
+
+    async def run(self) -> None:
+        """Keep the running bots in line with the stored tokens, forever."""
+        try:
+            while True:
+                try:
+                    await self.sync()
+                except Exception:  # noqa: BLE001 - a database hiccup must not end the bots
+                    log.exception("Could not load the bot tokens; retrying")
+                await asyncio.sleep(self.refresh_seconds)
+        finally:
+            await self.stop_all()
+
+    async def sync(self) -> None:
+        async with self.sessions() as session:
+            wanted = {c.tenant_id: c for c in await BotTokenService(session, self.secret_key).all_tokens()}
+        for tenant_id, running in list(self.running.items()):
+            if tenant_id not in wanted or wanted[tenant_id].token != running.token or running.task.done():
+                await self._stop(tenant_id)
+        for tenant_id, credentials in wanted.items():
+            if tenant_id not in self.running and self.rejected.get(tenant_id) != credentials.token:
+                await self._start(credentials)
+
+    async def _start(self, credentials: BotCredentials) -> None:
+        session = (
+            AiohttpSession(api=TelegramAPIServer.from_base(self.api_url))
+            if self.api_url
+            else AiohttpSession()
+        )
+        bot = Bot(credentials.token, session=session)
+        try:
+            me = await bot.get_me()
+        except TelegramUnauthorizedError:
+            log.warning("Telegram rejected the bot token of tenant %s", credentials.tenant_id)
+            self.rejected[credentials.tenant_id] = credentials.token
+            await bot.session.close()
+            await self._mark(credentials.tenant_id, "rejected")
+            return
+        except (TelegramNetworkError, OSError) as exc:
+            log.warning("Telegram is unreachable for tenant %s (%s); retrying", credentials.tenant_id, exc)
+            await bot.session.close()
+            return
+        self.rejected.pop(credentials.tenant_id, None)
+        await self._mark(credentials.tenant_id, "working", me.username)
+        dispatcher = Dispatcher(storage=MemoryStorage())
+        dispatcher.include_router(build_router())
+        context = BotContext(credentials.tenant_id, me.id, self.sessions, self.clock, self.notify)
+        task = asyncio.create_task(
+            dispatcher.start_polling(
+                bot,
+                handle_signals=False,
+                close_bot_session=True,
+                polling_timeout=self.polling_timeout,
+                allowed_updates=ALLOWED_UPDATES,
+                ctx=context,
+            ),
+            name=f"bot-{credentials.tenant_id}",
+        )
+        self.running[credentials.tenant_id] = RunningBot(credentials.token, bot, task)
+        log.info("Polling @%s for tenant %s", me.username, credentials.tenant_id)
+
+    async def _stop(self, tenant_id: uuid.UUID) -> None:
+        running = self.running.pop(tenant_id)
+        running.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await running.task
+        with contextlib.suppress(Exception):
+            await running.bot.session.close()
+        log.info("Stopped the bot of tenant %s", tenant_id)
+
+    async def stop_all(self) -> None:
+        for tenant_id in list(self.running):
+            await self._stop(tenant_id)
+
+    async def _mark(self, tenant_id: uuid.UUID, status: str, username: str | None = None) -> None:
+        async with self.sessions() as session:
+            await BotTokenService(session, self.secret_key).mark(tenant_id, status, username)

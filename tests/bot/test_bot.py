@@ -1,0 +1,251 @@
+"""The real aiogram polling loop against a fake Bot API server: leads, scores, isolation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.bot.manager import BotManager
+from app.domain.bots.service import BotTokenService
+from app.domain.campaigns.service import CampaignService
+from app.domain.clock import FrozenClock
+from app.domain.leads.models import Lead, LeadEvent
+from app.domain.leads.service import LeadService
+from app.domain.tenants.models import Tenant
+from tests.bot.fake_telegram import FakeTelegram
+from tests.conftest import make_tenant
+
+SECRET = "test-secret-key"
+TOKEN_A = "111111111:" + "A" * 35
+TOKEN_B = "222222222:" + "B" * 35
+AHMAD = {"id": 5001, "is_bot": False, "first_name": "Ahmad", "username": "ahmad_dxb", "language_code": "en"}
+
+
+async def eventually(check: Callable[[], object], within: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def manager(
+    session_factory: async_sessionmaker[AsyncSession], clock: FrozenClock, telegram: FakeTelegram
+) -> AsyncIterator[BotManager]:
+    bots = BotManager(
+        session_factory, SECRET, clock, None, api_url=telegram.url, refresh_seconds=0.2, polling_timeout=1
+    )
+    task = asyncio.create_task(bots.run())
+    yield bots
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def connect(session: AsyncSession, tenant_id, token: str) -> None:
+    await BotTokenService(session, SECRET).set_token(tenant_id, token)
+
+
+async def lead_of(session: AsyncSession, tenant_id, telegram_user_id: int) -> Lead | None:
+    lead = await session.scalar(
+        sa.select(Lead)
+        .where(Lead.tenant_id == tenant_id, Lead.telegram_user_id == telegram_user_id)
+        .execution_options(populate_existing=True)
+    )
+    await session.commit()
+    return lead
+
+
+async def test_expo_visitor_through_the_bot(
+    session: AsyncSession, clock: FrozenClock, tenant, telegram: FakeTelegram, manager: BotManager
+):
+    """QR deep link, a message, contact shared, buy, purpose, property type, area, budget, voice."""
+    t = tenant.tenant.id
+    await CampaignService(session).create(t, "Cityscape hall A", "expo-a")
+    bot = telegram.add_bot(TOKEN_A, "MarinaHomesBot")
+    await connect(session, t, TOKEN_A)
+
+    telegram.message(bot, AHMAD, text="/start qr_expo-a")
+    await eventually(lambda: lead_of(session, t, AHMAD["id"]))
+    await eventually(lambda: any("Welcome" in x for x in bot.texts()))
+    telegram.message(bot, AHMAD, text="I'm interested in 2BR")
+    telegram.message(
+        bot, AHMAD, contact={"phone_number": "+971501234567", "first_name": "Ahmad", "user_id": AHMAD["id"]}
+    )
+    for data in [
+        "q:transaction_type:buy",
+        "q:purpose:investment",
+        "q:property_type:apartment",
+        "q:location:0",
+        "q:budget:1",
+    ]:
+        telegram.tap(bot, AHMAD, data)
+    telegram.message(bot, AHMAD, voice={"file_id": "voice-1", "file_unique_id": "v1", "duration": 7})
+
+    async def finished() -> bool:
+        lead = await lead_of(session, t, AHMAD["id"])
+        return lead is not None and lead.voice_messages_count == 1 and lead.budget_max is not None
+
+    await eventually(finished)
+    lead = await lead_of(session, t, AHMAD["id"])
+    assert (lead.qr_scan_count, lead.messages_count, lead.voice_messages_count) == (1, 2, 1)
+    assert (lead.phone, lead.transaction_type.value, lead.property_type.value) == (
+        "+971501234567",
+        "buy",
+        "apartment",
+    )
+    assert (lead.location, lead.budget_min, lead.budget_max) == ("Dubai Marina", 1_000_000, 2_500_000)
+    # 1 scan x 3 + 2 msgs + voice 5 = 10; phone, budget, type, property, area = 35; recency 20
+    assert (lead.lead_score, lead.temperature.value) == (65, "hot")
+    scan = await session.scalar(sa.select(LeadEvent).where(LeadEvent.type == "qr_scan"))
+    assert scan.payload == {"campaign": "expo-a", "known_campaign": True}
+    voice = await session.scalar(sa.select(LeadEvent).where(LeadEvent.type == "voice_message"))
+    assert voice.payload == {"file_id": "voice-1", "duration": 7}
+    assert (await LeadService(session, clock).get(t, lead.id)).score.total == 65
+
+
+async def test_two_agencies_bots_keep_their_leads_apart_and_tokens_change_at_run_time(
+    session: AsyncSession, clock: FrozenClock, tenant, telegram: FakeTelegram, manager: BotManager
+):
+    other = await make_tenant(session, clock, "Rival Realty")
+    bot_a = telegram.add_bot(TOKEN_A, "MarinaHomesBot")
+    bot_b = telegram.add_bot(TOKEN_B, "RivalBot")
+    await connect(session, tenant.tenant.id, TOKEN_A)
+    await connect(session, other.tenant.id, TOKEN_B)
+    telegram.message(bot_a, AHMAD, text="Hello A")
+    telegram.message(bot_b, {**AHMAD, "language_code": "ru"}, text="Hello B")
+    await eventually(lambda: lead_of(session, tenant.tenant.id, AHMAD["id"]))
+    await eventually(lambda: lead_of(session, other.tenant.id, AHMAD["id"]))
+    assert any("Спасибо" in x for x in bot_b.texts())
+    assert (await lead_of(session, tenant.tenant.id, AHMAD["id"])).messages_count == 1
+    assert (await lead_of(session, other.tenant.id, AHMAD["id"])).messages_count == 1
+
+    await BotTokenService(session, SECRET).remove_token(other.tenant.id)
+    await eventually(lambda: other.tenant.id not in manager.running)
+    polls = telegram.polls[TOKEN_B]
+    await asyncio.sleep(0.5)
+    assert telegram.polls[TOKEN_B] == polls  # no longer polled
+    assert tenant.tenant.id in manager.running
+
+
+async def test_a_rejected_token_is_marked_and_does_not_stop_the_others(
+    session: AsyncSession, clock: FrozenClock, tenant, telegram: FakeTelegram, manager: BotManager
+):
+    other = await make_tenant(session, clock, "Typo Realty")
+    bot_a = telegram.add_bot(TOKEN_A, "MarinaHomesBot")  # TOKEN_B is unknown to Telegram
+    await connect(session, tenant.tenant.id, TOKEN_A)
+    await connect(session, other.tenant.id, TOKEN_B)
+
+    async def status_of(tenant_id) -> str:
+        row = await session.scalar(
+            sa.select(Tenant.bot_status)
+            .where(Tenant.id == tenant_id)
+            .execution_options(populate_existing=True)
+        )
+        await session.commit()
+        return row
+
+    await eventually(lambda: _eq(status_of(other.tenant.id), "rejected"))
+    await eventually(lambda: _eq(status_of(tenant.tenant.id), "working"))
+    telegram.message(bot_a, AHMAD, text="still working")
+    await eventually(lambda: lead_of(session, tenant.tenant.id, AHMAD["id"]))
+
+
+async def _eq(value, expected) -> bool:
+    return (await value) == expected
+
+
+async def test_the_same_update_twice_counts_once_and_odd_updates_do_not_crash(
+    session: AsyncSession, clock: FrozenClock, tenant, telegram: FakeTelegram, manager: BotManager
+):
+    t = tenant.tenant.id
+    bot = telegram.add_bot(TOKEN_A, "MarinaHomesBot")
+    await connect(session, t, TOKEN_A)
+    telegram.message(bot, AHMAD, update_id=77, text="Hello")
+    telegram.message(bot, AHMAD, update_id=77, text="Hello")  # delivered again
+    telegram.message(bot, AHMAD, text="x" * 5000)
+    telegram.message(
+        bot,
+        AHMAD,
+        sticker={
+            "file_id": "s",
+            "file_unique_id": "s",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        },
+    )
+    telegram.message(
+        bot, AHMAD, contact={"phone_number": "+971509999999", "first_name": "Someone", "user_id": 999}
+    )
+    telegram.tap(bot, AHMAD, "definitely-not-ours")
+    telegram.message(bot, AHMAD, text="last")
+
+    async def settled() -> bool:
+        lead = await lead_of(session, t, AHMAD["id"])
+        return lead is not None and lead.messages_count >= 3
+
+    await eventually(settled)
+    await asyncio.sleep(0.3)
+    lead = await lead_of(session, t, AHMAD["id"])
+    assert lead.messages_count == 3  # hello once, the long one, "last"; not the sticker or the contact
+    assert lead.phone is None  # someone else's contact card is not the lead's phone
+    texts = bot.texts()
+    assert any("share your own contact" in x for x in texts)
+    stored = await session.scalar(
+        sa.select(LeadEvent.payload).where(LeadEvent.payload["text"].as_string().like("xxx%"))
+    )
+    assert len(stored["text"]) == 4096
+    answered = [p for name, p in bot.calls if name == "answerCallbackQuery"]
+    assert answered  # the unknown button got an answer, not a crash
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Welcome to"),
+        ("fa", "خوش آمدید"),
+        ("ar", "مرحبًا"),
+        ("ru", "Добро пожаловать"),
+        ("de", "Welcome to"),
+    ],
+)
+async def test_replies_in_the_leads_language(
+    session: AsyncSession,
+    clock: FrozenClock,
+    tenant,
+    telegram: FakeTelegram,
+    manager: BotManager,
+    language,
+    expected,
+):
+    bot = telegram.add_bot(TOKEN_A, "MarinaHomesBot")
+    await connect(session, tenant.tenant.id, TOKEN_A)
+    telegram.message(bot, {**AHMAD, "language_code": language}, text="/start")
+    await eventually(lambda: any(expected in x for x in bot.texts()))
+    lead = await lead_of(session, tenant.tenant.id, AHMAD["id"])
+    assert lead.language == language
+    assert lead.last_interaction_at is not None and lead.messages_count == 0  # /start is not a message
+    clock.now += timedelta(minutes=1)
