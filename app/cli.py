@@ -129,6 +129,25 @@ def set_bot_token(tenant_id: uuid.UUID, token: str | None, remove: bool) -> None
     click.echo("bot token removed" if remove else "bot token saved; the bot starts within 30 seconds")
 
 
+@leadheat.command("add-catalog")
+@click.option("--tenant", "tenant_id", type=click.UUID, required=True)
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, readable=True), required=True)
+@click.option("--title", required=True, help="What leads see, e.g. 'Marina Heights brochure'.")
+def add_catalog(tenant_id: uuid.UUID, path: str, title: str) -> None:
+    """Add a PDF catalog; the bot's Catalog button sends the newest one."""
+    from pathlib import Path
+
+    from app.domain.catalogs.service import CatalogService
+
+    data = Path(path).read_bytes()
+
+    async def work(session: AsyncSession) -> None:
+        await CatalogService(session).add(tenant_id, title=title, filename=Path(path).name, data=data)
+
+    run_with_session(work)
+    click.echo(f"catalog '{title}' added ({len(data)} bytes)")
+
+
 @leadheat.command("demo")
 @click.option("--port", default=None, type=int, help="Port the app is served on, for the printed address.")
 def demo(port: int | None) -> None:

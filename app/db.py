@@ -23,6 +23,7 @@ from app.domain.agents import models as _agents  # noqa: F401
 from app.domain.agents import sessions as _sessions  # noqa: F401
 from app.domain.base import Base
 from app.domain.campaigns import models as _campaigns  # noqa: F401
+from app.domain.catalogs import models as _catalogs  # noqa: F401
 from app.domain.leads import models as _leads  # noqa: F401
 from app.domain.tenants import models as _tenants  # noqa: F401
 from app.domain.tokens import models as _tokens  # noqa: F401

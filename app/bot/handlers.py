@@ -13,6 +13,7 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
+    BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.bot.texts import LANGUAGES, language_of, t
 from app.domain.campaigns.models import Campaign
+from app.domain.catalogs.service import CatalogService
 from app.domain.clock import Clock
 from app.domain.enums import EventType
 from app.domain.errors import DomainError
@@ -120,6 +122,7 @@ async def _language(state: FSMContext, user: User) -> str:
 def menu(language: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[
+            [KeyboardButton(text=t(language, "menu_catalog"))],
             [KeyboardButton(text=t(language, "menu_phone"), request_contact=True)],
             [
                 KeyboardButton(text=t(language, "menu_preferences")),
@@ -295,6 +298,53 @@ def build_router() -> Router:
         await state.set_state(None)
         await message.answer(t(language, "thanks_phone"), reply_markup=menu(language))
 
+    @router.message(F.text.func(lambda text: any(text == t(code, "menu_catalog") for code in LANGUAGES)))
+    async def catalog(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+        """Send the newest catalog (Telegram's file id after the first upload); each send is a view."""
+        user = message.from_user
+        assert user is not None
+        language = await _language(state, user)
+        async with ctx.sessions() as session:
+            newest = await CatalogService(session).newest(ctx.tenant_id)
+        if newest is None:
+            await message.answer(t(language, "no_catalog"), reply_markup=menu(language))
+            return
+        reuse = newest.telegram_bot_id == ctx.bot_id and newest.telegram_file_id
+        document = (
+            newest.telegram_file_id if reuse else BufferedInputFile(newest.data, filename=newest.filename)
+        )
+        sent = await message.answer_document(document, caption=newest.title)
+        if not reuse and sent.document is not None:
+            async with ctx.sessions() as session:
+                await CatalogService(session).remember_file_id(
+                    ctx.tenant_id, newest.id, ctx.bot_id, sent.document.file_id
+                )
+        await _interaction(ctx, event_update, user, EventType.CATALOG_VIEW, {"catalog": str(newest.id)})
+
+    @router.message(
+        F.text.func(
+            lambda text: any(
+                text in (t(code, "menu_preferences"), t(code, "menu_language")) for code in LANGUAGES
+            )
+        )
+    )
+    async def menu_button(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+        user = message.from_user
+        assert user is not None
+        language = await _language(state, user)
+        await _interaction(ctx, event_update, user, EventType.BUTTON, {"menu": message.text})
+        if message.text in {t(code, "menu_language") for code in LANGUAGES}:
+            keyboard = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [InlineKeyboardButton(text=name, callback_data=f"lang:{code}")]
+                    for code, name in LANGUAGES.items()
+                ]
+            )
+            await message.answer(t(language, "choose_language"), reply_markup=keyboard)
+        else:
+            await state.update_data(answers={})
+            await ask(message, QUESTIONS[0], language, ctx, state, edit=False)
+
     @router.message(Qualify.phone, F.text)
     async def typed_phone(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
@@ -325,30 +375,6 @@ def build_router() -> Router:
         )
         await _set_fields(ctx, user, {"location": message.text[:200]})
         await ask(message, "budget", language, ctx, state, edit=False)
-
-    @router.message(
-        F.text.func(
-            lambda text: any(
-                text in (t(code, "menu_preferences"), t(code, "menu_language")) for code in LANGUAGES
-            )
-        )
-    )
-    async def menu_button(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
-        user = message.from_user
-        assert user is not None
-        language = await _language(state, user)
-        await _interaction(ctx, event_update, user, EventType.BUTTON, {"menu": message.text})
-        if message.text in {t(code, "menu_language") for code in LANGUAGES}:
-            keyboard = InlineKeyboardMarkup(
-                inline_keyboard=[
-                    [InlineKeyboardButton(text=name, callback_data=f"lang:{code}")]
-                    for code, name in LANGUAGES.items()
-                ]
-            )
-            await message.answer(t(language, "choose_language"), reply_markup=keyboard)
-        else:
-            await state.update_data(answers={})
-            await ask(message, QUESTIONS[0], language, ctx, state, edit=False)
 
     @router.message(F.voice)
     async def voice(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:

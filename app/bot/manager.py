@@ -109,6 +109,8 @@ class BotManager:
                 handle_signals=False,
                 close_bot_session=True,
                 polling_timeout=self.polling_timeout,
+                # One update after the other, so a lead's taps apply in the order they were made.
+                handle_as_tasks=False,
                 allowed_updates=ALLOWED_UPDATES,
                 ctx=context,
             ),

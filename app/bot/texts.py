@@ -6,6 +6,8 @@ LANGUAGES = {"en": "English", "fa": "فارسی", "ar": "العربية", "ru": 
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
+        "menu_catalog": "📄 Catalog",
+        "no_catalog": "Our catalog is being updated; an agent will send it to you.",
         "welcome": "Welcome to {agency}! I can send you our catalog and match you with the right homes.",
         "ask_transaction_type": "Are you looking to buy or to rent?",
         "ask_purpose": "Is it for living, investment or residency?",
@@ -44,6 +46,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "choose_language": "Choose your language:",
     },
     "fa": {
+        "menu_catalog": "📄 کاتالوگ",
+        "no_catalog": "کاتالوگ ما در حال به‌روزرسانی است؛ مشاور ما آن را برایتان می‌فرستد.",
         "welcome": "به {agency} خوش آمدید! می‌توانم کاتالوگ ما را بفرستم و خانهٔ مناسب را پیدا کنم.",
         "ask_transaction_type": "قصد خرید دارید یا اجاره؟",
         "ask_purpose": "برای سکونت، سرمایه‌گذاری یا اقامت؟",
@@ -82,6 +86,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "choose_language": "زبان خود را انتخاب کنید:",
     },
     "ar": {
+        "menu_catalog": "📄 الكتالوج",
+        "no_catalog": "يجري تحديث الكتالوج؛ سيرسله لك أحد وكلائنا.",
         "welcome": "مرحبًا بك في {agency}! يمكنني إرسال الكتالوج ومساعدتك في إيجاد العقار المناسب.",
         "ask_transaction_type": "هل تبحث عن الشراء أم الإيجار؟",
         "ask_purpose": "للسكن أم للاستثمار أم للإقامة؟",
@@ -120,6 +126,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "choose_language": "اختر لغتك:",
     },
     "ru": {
+        "menu_catalog": "📄 Каталог",
+        "no_catalog": "Каталог обновляется; агент пришлёт его вам.",
         "welcome": "Добро пожаловать в {agency}! Я пришлю каталог и помогу подобрать недвижимость.",
         "ask_transaction_type": "Вы хотите купить или арендовать?",
         "ask_purpose": "Для жизни, инвестиций или получения резидентства?",

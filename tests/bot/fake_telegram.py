@@ -123,15 +123,19 @@ class FakeTelegram:
             return self._ok(await self._get_updates(bot, params))
         bot.calls.append((method, params))
         if method in ("sendMessage", "sendDocument"):
-            chat_id = params.get("chat_id")
-            return self._ok(
-                {
-                    "message_id": next(self._message_ids),
-                    "date": 1_700_000_000,
-                    "chat": {"id": int(chat_id), "type": "private"},
-                    "text": params.get("text", ""),
-                }
-            )
+            sent: dict[str, Any] = {
+                "message_id": next(self._message_ids),
+                "date": 1_700_000_000,
+                "chat": {"id": int(params.get("chat_id", 1)), "type": "private"},
+                "text": params.get("text", ""),
+            }
+            if method == "sendDocument":
+                document = params.get("document")  # an upload arrives as "attach://<part>"
+                uploaded = not isinstance(document, str) or document.startswith("attach://")
+                params["uploaded"] = uploaded
+                file_id = f"doc-{next(self._message_ids)}" if uploaded else document
+                sent["document"] = {"file_id": file_id, "file_unique_id": file_id, "file_name": "catalog.pdf"}
+            return self._ok(sent)
         if method == "editMessageText":
             return self._ok(
                 {

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.bot.manager import BotManager
 from app.domain.bots.service import BotTokenService
 from app.domain.campaigns.service import CampaignService
+from app.domain.catalogs.service import CatalogService
 from app.domain.clock import FrozenClock
 from app.domain.leads.models import Lead, LeadEvent
 from app.domain.leads.service import LeadService
@@ -79,15 +80,20 @@ async def lead_of(session: AsyncSession, tenant_id, telegram_user_id: int) -> Le
 async def test_expo_visitor_through_the_bot(
     session: AsyncSession, clock: FrozenClock, tenant, telegram: FakeTelegram, manager: BotManager
 ):
-    """QR deep link, a message, contact shared, buy, purpose, property type, area, budget, voice."""
+    """SCORING.md's expo timeline through the bot: QR deep link, catalog, "I'm interested in
+    2BR", contact shared, buy, purpose, property type, area, budget, voice note: 67, hot."""
     t = tenant.tenant.id
     await CampaignService(session).create(t, "Cityscape hall A", "expo-a")
+    await CatalogService(session).add(
+        t, title="Marina brochure", filename="brochure.pdf", data=b"%PDF-1.4 fake"
+    )
     bot = telegram.add_bot(TOKEN_A, "MarinaHomesBot")
     await connect(session, t, TOKEN_A)
 
     telegram.message(bot, AHMAD, text="/start qr_expo-a")
     await eventually(lambda: lead_of(session, t, AHMAD["id"]))
     await eventually(lambda: any("Welcome" in x for x in bot.texts()))
+    telegram.message(bot, AHMAD, text="📄 Catalog")
     telegram.message(bot, AHMAD, text="I'm interested in 2BR")
     telegram.message(
         bot, AHMAD, contact={"phone_number": "+971501234567", "first_name": "Ahmad", "user_id": AHMAD["id"]}
@@ -108,20 +114,50 @@ async def test_expo_visitor_through_the_bot(
 
     await eventually(finished)
     lead = await lead_of(session, t, AHMAD["id"])
-    assert (lead.qr_scan_count, lead.messages_count, lead.voice_messages_count) == (1, 2, 1)
+    assert (lead.qr_scan_count, lead.catalog_views, lead.messages_count, lead.voice_messages_count) == (
+        1,
+        1,
+        2,
+        1,
+    )
     assert (lead.phone, lead.transaction_type.value, lead.property_type.value) == (
         "+971501234567",
         "buy",
         "apartment",
     )
     assert (lead.location, lead.budget_min, lead.budget_max) == ("Dubai Marina", 1_000_000, 2_500_000)
-    # 1 scan x 3 + 2 msgs + voice 5 = 10; phone, budget, type, property, area = 35; recency 20
-    assert (lead.lead_score, lead.temperature.value) == (65, "hot")
+    # 1 scan x 3 + 1 view x 2 + 2 msgs + voice 5 = 12; phone, budget, buy, property, area = 35; recency 20
+    assert (lead.lead_score, lead.temperature.value) == (67, "hot")
     scan = await session.scalar(sa.select(LeadEvent).where(LeadEvent.type == "qr_scan"))
     assert scan.payload == {"campaign": "expo-a", "known_campaign": True}
     voice = await session.scalar(sa.select(LeadEvent).where(LeadEvent.type == "voice_message"))
     assert voice.payload == {"file_id": "voice-1", "duration": 7}
-    assert (await LeadService(session, clock).get(t, lead.id)).score.total == 65
+    assert (await LeadService(session, clock).get(t, lead.id)).score.total == 67
+    [upload] = bot.sent("sendDocument")
+    assert upload["uploaded"] is True
+
+
+async def test_catalog_is_uploaded_once_then_sent_by_file_id(
+    session: AsyncSession, clock: FrozenClock, tenant, telegram: FakeTelegram, manager: BotManager
+):
+    t = tenant.tenant.id
+    bot = telegram.add_bot(TOKEN_A, "MarinaHomesBot")
+    await connect(session, t, TOKEN_A)
+    telegram.message(bot, AHMAD, text="📄 Catalog")
+    await eventually(lambda: any("updated" in x for x in bot.texts()))  # none yet: said so, not counted
+    await CatalogService(session).add(t, title="Brochure", filename="b.pdf", data=b"%PDF-1.4 x")
+    telegram.message(bot, AHMAD, text="📄 Catalog")
+    await eventually(lambda: len(bot.sent("sendDocument")) == 1)
+    telegram.message(bot, {**AHMAD, "language_code": "ru"}, text="📄 Каталог")
+    await eventually(lambda: len(bot.sent("sendDocument")) == 2)
+    first, second = bot.sent("sendDocument")
+    assert first["uploaded"] is True and second["uploaded"] is False
+
+    async def views() -> int:
+        lead = await lead_of(session, t, AHMAD["id"])
+        return lead.catalog_views if lead else 0
+
+    await eventually(lambda: _eq(views(), 2))
 
 
 async def test_two_agencies_bots_keep_their_leads_apart_and_tokens_change_at_run_time(

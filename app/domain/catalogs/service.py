@@ -1,0 +1,56 @@
+"""Add catalogs, pick the one to send, remember Telegram's file id after the first upload."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.catalogs.models import Catalog
+from app.domain.errors import InvalidInput, NotFound
+from app.domain.tenants.models import Tenant
+from app.domain.text import check_text
+
+MAX_CATALOG_BYTES = 20 * 1024 * 1024  # well inside what a bot may upload (50 MB)
+
+
+class CatalogService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, tenant_id: uuid.UUID, *, title: str, filename: str, data: bytes) -> Catalog:
+        if await self.session.get(Tenant, tenant_id) is None:
+            raise NotFound("No such agency.")
+        title = check_text("title", title).strip()
+        if not title or len(title) > 200:
+            raise InvalidInput("The catalog needs a title (up to 200 characters).", "title")
+        if not data.startswith(b"%PDF-"):
+            raise InvalidInput("The catalog must be a PDF file.", "file")
+        if len(data) > MAX_CATALOG_BYTES:
+            raise InvalidInput("The catalog is larger than 20 MB; compress it first.", "file")
+        name = (filename.rsplit("/", 1)[-1] or "catalog.pdf")[:200]
+        catalog = Catalog(tenant_id=tenant_id, title=title, filename=name, size=len(data), data=data)
+        self.session.add(catalog)
+        await self.session.commit()
+        return catalog
+
+    async def newest(self, tenant_id: uuid.UUID) -> Catalog | None:
+        catalog = await self.session.scalar(
+            sa.select(Catalog)
+            .where(Catalog.tenant_id == tenant_id)
+            .order_by(Catalog.created_at.desc())
+            .limit(1)
+        )
+        await self.session.commit()
+        return catalog
+
+    async def remember_file_id(
+        self, tenant_id: uuid.UUID, catalog_id: uuid.UUID, bot_id: int, file_id: str
+    ) -> None:
+        await self.session.execute(
+            sa.update(Catalog)
+            .where(Catalog.tenant_id == tenant_id, Catalog.id == catalog_id)
+            .values(telegram_bot_id=bot_id, telegram_file_id=file_id[:200])
+        )
+        await self.session.commit()
