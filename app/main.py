@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.state.clock = clock
     app.state.db_config = db_config
     app.state.notify = notify
+    app.state.secret_key = secret
     app.state.login_throttle = LoginThrottle()
     logging.getLogger("leadheat").setLevel(settings.log_level)
     return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -172,3 +173,22 @@ class FakeTelegram:
     @staticmethod
     def _ok(result: Any) -> web.Response:
         return web.json_response({"ok": True, "result": result})
+
+
+class FakeTelegramThread:
+    """The fake server on its own event loop in a thread, for apps run by a test client's portal."""
+
+    def __init__(self) -> None:
+        self.fake = FakeTelegram()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> FakeTelegram:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.fake.start(), self.loop).result(10)
+        return self.fake
+
+    def __exit__(self, *_: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.fake.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)

@@ -20,7 +20,8 @@ async def browser_client(
     database_url: str, engine: AsyncEngine, clock: FrozenClock, tmp_path
 ) -> AsyncIterator[AsyncTestClient]:
     app = create_app(
-        Settings(database_url=database_url, sweep_interval_seconds=60, var_dir=tmp_path), clock=clock
+        Settings(database_url=database_url, sweep_interval_seconds=60, var_dir=tmp_path, bot_polling=False),
+        clock=clock,
     )
     async with AsyncTestClient(app) as client:
         yield client

@@ -45,6 +45,23 @@ class CatalogService:
         await self.session.commit()
         return catalog
 
+    async def list(self, tenant_id: uuid.UUID) -> list[tuple[uuid.UUID, str, str, int]]:
+        rows = await self.session.execute(
+            sa.select(Catalog.id, Catalog.title, Catalog.filename, Catalog.size)
+            .where(Catalog.tenant_id == tenant_id)
+            .order_by(Catalog.created_at.desc())
+        )
+        await self.session.commit()
+        return [tuple(row) for row in rows.all()]
+
+    async def remove(self, tenant_id: uuid.UUID, catalog_id: uuid.UUID) -> None:
+        result = await self.session.execute(
+            sa.delete(Catalog).where(Catalog.tenant_id == tenant_id, Catalog.id == catalog_id)
+        )
+        await self.session.commit()
+        if result.rowcount == 0:
+            raise NotFound("No such catalog.")
+
     async def remember_file_id(
         self, tenant_id: uuid.UUID, catalog_id: uuid.UUID, bot_id: int, file_id: str
     ) -> None:

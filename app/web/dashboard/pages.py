@@ -7,16 +7,19 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+import sqlalchemy as sa
+from litestar import Controller, Request, Response, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
 
+from app.bot.files import download
 from app.domain.agents.models import Agent
-from app.domain.enums import LeadStatus, PaymentMethod, PropertyType, Purpose, TransactionType
+from app.domain.enums import EventType, LeadStatus, PaymentMethod, PropertyType, Purpose, TransactionType
 from app.domain.errors import DomainError, NotFound
+from app.domain.leads.models import LeadEvent
 from app.domain.leads.profile import PROFILE_FIELDS
 from app.domain.leads.service import LeadFilters, LeadService
 from app.domain.tenants.models import Tenant
@@ -148,6 +151,38 @@ class LeadPages(Controller):
         except DomainError as exc:
             return await self._render_lead(leads, agent, lead_id, error=exc, status_code=422, form=dict(form))
         return Redirect(f"/leads/{lead_id}?saved=1", status_code=303)
+
+    @get("/leads/{lead_id:uuid}/voice/{event_id:uuid}", name="voice")
+    async def voice(
+        self,
+        request: Request[Any, Any, Any],
+        agent: NamedDependency[Agent],
+        leads: NamedDependency[LeadService],
+        lead_id: FromPath[uuid.UUID],
+        event_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        """A lead's voice note, fetched from Telegram by the server and streamed to the agent."""
+        event = await leads.session.scalar(
+            sa.select(LeadEvent).where(
+                LeadEvent.tenant_id == agent.tenant_id,
+                LeadEvent.lead_id == lead_id,
+                LeadEvent.id == event_id,
+                LeadEvent.type == EventType.VOICE_MESSAGE,
+            )
+        )
+        file_id = (event.payload or {}).get("file_id") if event else None
+        if not isinstance(file_id, str):
+            await leads.session.commit()
+            raise NotFound("No such voice note.")
+        settings = request.app.state.settings
+        audio = await download(
+            leads.session,
+            agent.tenant_id,
+            file_id,
+            secret_key=request.app.state.secret_key,
+            api_url=settings.telegram_api_url,
+        )
+        return Response(audio, media_type="audio/ogg", headers={"Cache-Control": "private, max-age=3600"})
 
     async def _render_lead(
         self,

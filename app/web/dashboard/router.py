@@ -9,7 +9,7 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
-from app.domain.errors import DomainError, NotFound
+from app.domain.errors import DomainError
 from app.web.dashboard.auth import LoginController, LoginRequired, provide_agent
 from app.web.dashboard.pages import LeadPages
 from app.web.dashboard.settings import SettingsPages
@@ -28,8 +28,8 @@ def _error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
         status, message = exc.status_code, exc.detail
     else:
         raise exc
-    if isinstance(exc, NotFound) or status == 404:
-        message = "There is no such lead here."
+    if status == 404 and not isinstance(exc, DomainError):
+        message = "There is no such page here."
     return Template("error.html", context={"message": message, "status": status}, status_code=status)
 
 

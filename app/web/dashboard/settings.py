@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import FormMultiDict
+from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.agents import service as agents
 from app.domain.agents.models import Agent
+from app.domain.bots.service import BotTokenService
 from app.domain.campaigns.service import CampaignService, qr_png, qr_svg
+from app.domain.catalogs.service import MAX_CATALOG_BYTES, CatalogService
 from app.domain.enums import Role
 from app.domain.errors import DomainError, InvalidInput
 from app.domain.scoring import RuleSet
@@ -105,6 +107,7 @@ class SettingsPages(Controller):
             "tokens": await TokenService(session).list(admin.tenant_id),
             "agents": await agents.list_agents(session, admin.tenant_id),
             "campaigns": await CampaignService(session).list(admin.tenant_id),
+            "catalogs": await CatalogService(session).list(admin.tenant_id),
             "form": {},
             "error": None,
             "section": None,
@@ -216,6 +219,53 @@ class SettingsPages(Controller):
                 request, db_session, admin, status_code=422, error=exc, section="campaigns"
             )
         return Redirect("/settings#campaigns", status_code=303)
+
+    @post("/bot-token", status_code=303)
+    async def set_bot_token(
+        self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
+    ) -> Template | Redirect:
+        form = await request.form()
+        service = BotTokenService(db_session, request.app.state.secret_key)
+        try:
+            if form.get("remove"):
+                await service.remove_token(admin.tenant_id)
+            else:
+                await service.set_token(admin.tenant_id, form.get("token") or "")
+        except DomainError as exc:
+            return await self._render(request, db_session, admin, status_code=422, error=exc, section="bot")
+        return Redirect("/settings#bot", status_code=303)
+
+    @post("/catalogs", status_code=303)
+    async def add_catalog(
+        self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
+    ) -> Template | Redirect:
+        form = await request.form()
+        upload = form.get("file")
+        try:
+            if not isinstance(upload, UploadFile):
+                raise InvalidInput("Choose a PDF file to upload.", "file")
+            data = await upload.read(MAX_CATALOG_BYTES + 1)
+            await CatalogService(db_session).add(
+                admin.tenant_id,
+                title=form.get("title") or "",
+                filename=upload.filename or "catalog.pdf",
+                data=data,
+            )
+        except DomainError as exc:
+            return await self._render(
+                request, db_session, admin, status_code=422, error=exc, section="catalogs"
+            )
+        return Redirect("/settings#catalogs", status_code=303)
+
+    @post("/catalogs/{catalog_id:uuid}/remove", status_code=303)
+    async def remove_catalog(
+        self,
+        admin: NamedDependency[Agent],
+        db_session: NamedDependency[AsyncSession],
+        catalog_id: FromPath[uuid.UUID],
+    ) -> Redirect:
+        await CatalogService(db_session).remove(admin.tenant_id, catalog_id)
+        return Redirect("/settings#catalogs", status_code=303)
 
     @post("/campaigns", status_code=303)
     async def create_campaign(

@@ -1,0 +1,94 @@
+"""The bot's token and catalogs in Settings, and voice notes played back through the server."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.domain.bots.service import BotTokenService
+from app.domain.catalogs.models import Catalog
+from app.domain.clock import FrozenClock
+from app.domain.leads.service import LeadService
+from app.domain.tenants.models import Tenant
+from app.domain.tenants.service import NewTenant
+from app.main import create_app
+from tests.bot.fake_telegram import FakeTelegramThread
+from tests.conftest import make_tenant
+from tests.dashboard.conftest import csrf, log_in
+
+TOKEN = "333333333:" + "C" * 35
+
+
+async def test_bot_token_is_saved_hidden_and_removable(
+    browser_client: AsyncTestClient, session: AsyncSession, tenant: NewTenant
+):
+    await log_in(browser_client, tenant.admin.email)
+    token = await csrf(browser_client)
+    bad = await browser_client.post("/settings/bot-token", data={"token": "hello", "_csrf_token": token})
+    assert bad.status_code == 422 and "not a bot token" in bad.text
+    await browser_client.post("/settings/bot-token", data={"token": TOKEN, "_csrf_token": token})
+    page = await browser_client.get("/settings")
+    assert "token saved (hidden)" in page.text and "starting" in page.text
+    assert TOKEN not in page.text and TOKEN.split(":")[1] not in page.text
+    stored = await session.scalar(sa.select(Tenant.bot_token_encrypted).where(Tenant.id == tenant.tenant.id))
+    await session.commit()  # end the read (on SQLite it holds the write lock)
+    assert stored and TOKEN not in stored  # encrypted at rest
+    await browser_client.post("/settings/bot-token", data={"remove": "1", "_csrf_token": token})
+    assert "not connected" in (await browser_client.get("/settings")).text
+
+
+async def test_catalog_upload_checks_the_file(
+    browser_client: AsyncTestClient, session: AsyncSession, tenant: NewTenant
+):
+    await log_in(browser_client, tenant.admin.email)
+    token = await csrf(browser_client)
+    not_pdf = await browser_client.post(
+        "/settings/catalogs",
+        data={"title": "Brochure", "_csrf_token": token},
+        files={"file": ("brochure.pdf", b"GIF89a not a pdf", "application/pdf")},
+    )
+    assert not_pdf.status_code == 422 and "must be a PDF" in not_pdf.text
+    await browser_client.post(
+        "/settings/catalogs",
+        data={"title": "Brochure", "_csrf_token": token},
+        files={"file": ("brochure.pdf", b"%PDF-1.4 real enough", "application/pdf")},
+    )
+    page = await browser_client.get("/settings")
+    assert "Brochure" in page.text and "brochure.pdf" in page.text
+    assert await session.scalar(sa.select(sa.func.count()).select_from(Catalog)) == 1
+    await session.commit()
+
+
+async def test_voice_notes_play_through_the_server_and_stay_in_their_tenant(
+    database_url: str, engine, session: AsyncSession, clock: FrozenClock, tenant: NewTenant, tmp_path
+):
+    with FakeTelegramThread() as telegram:
+        telegram.add_bot(TOKEN, "MarinaHomesBot")
+        settings = Settings(
+            database_url=database_url,
+            var_dir=tmp_path,
+            bot_polling=False,
+            telegram_api_url=telegram.url,
+            secret_key="voice-test-secret",
+        )
+        await BotTokenService(session, "voice-test-secret").set_token(tenant.tenant.id, TOKEN)
+        leads = LeadService(session, clock)
+        lead_id = (await leads.create(tenant.tenant.id, {"name": "Voicey"})).lead.id
+        result = await leads.record(
+            tenant.tenant.id, lead_id, "voice_message", payload={"file_id": "v-1", "duration": 4}
+        )
+        other = await make_tenant(session, clock, "Other")
+        async with AsyncTestClient(create_app(settings, clock=clock)) as client:
+            await log_in(client, tenant.admin.email)
+            page = await client.get(f"/leads/{lead_id}")
+            assert f'src="/leads/{lead_id}/voice/{result.event_id}"' in page.text
+            audio = await client.get(f"/leads/{lead_id}/voice/{result.event_id}")
+            assert audio.status_code == 200, audio.text
+            assert audio.headers["content-type"] == "audio/ogg"
+            assert audio.content == b"OggS fake voice"
+            assert TOKEN not in page.text
+            await client.post("/logout", data={"_csrf_token": await csrf(client)})
+            await log_in(client, other.admin.email)
+            assert (await client.get(f"/leads/{lead_id}/voice/{result.event_id}")).status_code == 404
