@@ -45,6 +45,7 @@ class FakeTelegram:
         self.polls: dict[str, int] = defaultdict(int)
         self._runner: web.AppRunner | None = None
         self.url = ""
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def add_bot(self, token: str, username: str) -> FakeBot:
         bot = self.bots[token] = FakeBot(token, username)
@@ -184,6 +185,7 @@ class FakeTelegramThread:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     def __enter__(self) -> FakeTelegram:
+        self.fake.loop = self.loop  # push updates with loop.call_soon_threadsafe(fake.message, ...)
         self.thread.start()
         asyncio.run_coroutine_threadsafe(self.fake.start(), self.loop).result(10)
         return self.fake

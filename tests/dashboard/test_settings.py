@@ -142,3 +142,21 @@ async def test_campaign_qr_codes_decode_to_the_deep_link(browser_client: AsyncTe
         "/settings/campaigns", data={"name": "Again", "slug": "expo-hall-a", "_csrf_token": token}
     )
     assert duplicate.status_code == 422 and "already exists" in duplicate.text
+
+
+async def test_roles_change_but_never_your_own(
+    browser_client: AsyncTestClient, session: AsyncSession, tenant: NewTenant
+):
+    ann = await agents.invite(
+        session, tenant.tenant.id, email="ann@example.com", name="Ann", role="agent", password="ann-password"
+    )
+    await log_in(browser_client, tenant.admin.email)
+    token = await csrf(browser_client)
+    own = await browser_client.post(
+        f"/settings/agents/{tenant.admin.id}/role", data={"role": "agent", "_csrf_token": token}
+    )
+    assert own.status_code == 422 and "your own admin role" in own.text
+    await browser_client.post(f"/settings/agents/{ann.id}/role", data={"role": "admin", "_csrf_token": token})
+    await browser_client.post("/logout", data={"_csrf_token": token})
+    await log_in(browser_client, "ann@example.com", "ann-password")
+    assert (await browser_client.get("/settings")).status_code == 200

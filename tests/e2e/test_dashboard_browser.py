@@ -88,3 +88,20 @@ def test_editing_a_lead_in_the_browser_rescores_it(site: Site, browser):
     page.wait_for_load_state("load")
     assert "[15]" in page.locator(".lead-head .score").inner_text()
     assert page.locator("input[name=phone]").input_value() == "+971501234567"
+
+
+def test_changing_the_scoring_rules_rescores_the_cards(site: Site, browser):
+    lead = api(site, "POST", "/leads", json={"name": "Rule Rana"}).json()
+    api(site, "POST", f"/leads/{lead['id']}/events", json={"type": "message"})  # 1 + 20 = 21, cold
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    log_in(page, site)
+    assert page.locator(f"#lead-{lead['id']} .score").inner_text() == "[21]"
+    page.goto(f"{site.base}/settings")
+    page.fill("input[name=message_points]", "9")
+    page.wait_for_selector("#preview .b-warm strong")  # the live preview answered
+    assert page.locator("#preview .b-warm strong").inner_text() == "1"
+    page.click("form.rules button[type=submit]")
+    page.wait_for_load_state("load")
+    page.goto(site.base)
+    assert page.locator(f"#lead-{lead['id']} .score").inner_text() == "[29]"
+    assert "WARM" in page.locator(f"#lead-{lead['id']} .badge").inner_text()

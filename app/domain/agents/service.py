@@ -76,3 +76,20 @@ async def set_active(
     await session.commit()
     if result.rowcount == 0:
         raise NotFound("No such agent.")
+
+
+async def set_role(
+    session: AsyncSession, tenant_id: uuid.UUID, agent_id: uuid.UUID, role: str, *, by: uuid.UUID
+) -> None:
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise InvalidInput("role must be admin or agent.", "role") from None
+    if agent_id == by and role_value is not Role.ADMIN:
+        raise InvalidInput("You cannot take away your own admin role.", "role")
+    result = await session.execute(
+        sa.update(Agent).where(Agent.tenant_id == tenant_id, Agent.id == agent_id).values(role=role_value)
+    )
+    await session.commit()
+    if result.rowcount == 0:
+        raise NotFound("No such agent.")

@@ -207,6 +207,23 @@ class SettingsPages(Controller):
             )
         return Redirect("/settings#agents", status_code=303)
 
+    @post("/agents/{agent_id:uuid}/role", status_code=303)
+    async def change_role(
+        self,
+        request: Request,
+        admin: NamedDependency[Agent],
+        db_session: NamedDependency[AsyncSession],
+        agent_id: FromPath[uuid.UUID],
+    ) -> Template | Redirect:
+        role = (await request.form()).get("role") or ""
+        try:
+            await agents.set_role(db_session, admin.tenant_id, agent_id, role, by=admin.id)
+        except InvalidInput as exc:
+            return await self._render(
+                request, db_session, admin, status_code=422, error=exc, section="agents"
+            )
+        return Redirect("/settings#agents", status_code=303)
+
     @post("/bot", status_code=303)
     async def set_bot(
         self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
