@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import F, Router
@@ -65,6 +65,8 @@ class BotContext:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     notify: ScoreNotifier | None
+    # Telegram user id -> lead id: the pair never changes, so it is looked up once.
+    known_leads: dict[int, uuid.UUID] = field(default_factory=dict)
 
 
 def _name(user: User) -> str:
@@ -79,9 +81,14 @@ def _money(amount: int, currency: str) -> str:
 
 async def _lead(ctx: BotContext, session: AsyncSession, user: User) -> tuple[LeadService, uuid.UUID]:
     leads = LeadService(session, ctx.clock, ctx.notify)
-    lead_id = await leads.telegram_lead(
-        ctx.tenant_id, user.id, name=_name(user), username=user.username, language=user.language_code
-    )
+    lead_id = ctx.known_leads.get(user.id)
+    if lead_id is None:
+        lead_id = await leads.telegram_lead(
+            ctx.tenant_id, user.id, name=_name(user), username=user.username, language=user.language_code
+        )
+        if len(ctx.known_leads) > 100_000:
+            ctx.known_leads.clear()
+        ctx.known_leads[user.id] = lead_id
     return leads, lead_id
 
 

@@ -21,6 +21,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.bot.handlers import BotContext, build_router
+from app.bot.ordering import OnePerUser
 from app.domain.bots.service import BotCredentials, BotTokenService
 from app.domain.clock import Clock
 from app.domain.leads.service import ScoreNotifier
@@ -101,6 +102,7 @@ class BotManager:
         self.rejected.pop(credentials.tenant_id, None)
         await self._mark(credentials.tenant_id, "working", me.username)
         dispatcher = Dispatcher(storage=MemoryStorage())
+        dispatcher.update.outer_middleware(OnePerUser())  # a lead's taps apply in the order made
         dispatcher.include_router(build_router())
         context = BotContext(credentials.tenant_id, me.id, self.sessions, self.clock, self.notify)
         task = asyncio.create_task(
@@ -109,8 +111,6 @@ class BotManager:
                 handle_signals=False,
                 close_bot_session=True,
                 polling_timeout=self.polling_timeout,
-                # One update after the other, so a lead's taps apply in the order they were made.
-                handle_as_tasks=False,
                 allowed_updates=ALLOWED_UPDATES,
                 ctx=context,
             ),
