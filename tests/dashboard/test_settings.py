@@ -141,7 +141,7 @@ async def test_campaign_qr_codes_decode_to_the_deep_link(browser_client: AsyncTe
     duplicate = await browser_client.post(
         "/settings/campaigns", data={"name": "Again", "slug": "expo-hall-a", "_csrf_token": token}
     )
-    assert duplicate.status_code == 422 and "already exists" in duplicate.text
+    assert duplicate.status_code == 409 and "already exists" in duplicate.text
 
 
 async def test_roles_change_but_never_your_own(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -170,25 +171,44 @@ class SettingsPages(Controller):
         await TokenService(db_session).revoke(admin.tenant_id, token_id)
         return Redirect("/settings#tokens", status_code=303)
 
+    async def _change(
+        self,
+        request: Request,
+        db_session: AsyncSession,
+        admin: Agent,
+        section: str,
+        change: Awaitable[object],
+        form: FormMultiDict | None = None,
+    ) -> Template | Redirect:
+        """Run one settings change: back to its section, or the page again saying what is wrong."""
+        try:
+            await change
+        except DomainError as exc:
+            return await self._render(
+                request,
+                db_session,
+                admin,
+                status_code=exc.status_code,
+                error=exc,
+                section=section,
+                form=dict(form or {}),
+            )
+        return Redirect(f"/settings#{section}", status_code=303)
+
     @post("/agents", status_code=303)
     async def invite_agent(
         self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
     ) -> Template | Redirect:
         form = await request.form()
-        try:
-            await agents.invite(
-                db_session,
-                admin.tenant_id,
-                email=form.get("email") or "",
-                name=form.get("name") or "",
-                role=form.get("role") or "agent",
-                password=form.get("password") or "",
-            )
-        except DomainError as exc:
-            return await self._render(
-                request, db_session, admin, status_code=422, error=exc, section="agents", form=dict(form)
-            )
-        return Redirect("/settings#agents", status_code=303)
+        invite = agents.invite(
+            db_session,
+            admin.tenant_id,
+            email=form.get("email") or "",
+            name=form.get("name") or "",
+            role=form.get("role") or "agent",
+            password=form.get("password") or "",
+        )
+        return await self._change(request, db_session, admin, "agents", invite, form)
 
     @post("/agents/{agent_id:uuid}/active", status_code=303)
     async def toggle_agent(
@@ -199,13 +219,8 @@ class SettingsPages(Controller):
         agent_id: FromPath[uuid.UUID],
     ) -> Template | Redirect:
         active = (await request.form()).get("active") == "1"
-        try:
-            await agents.set_active(db_session, admin.tenant_id, agent_id, active, by=admin.id)
-        except InvalidInput as exc:
-            return await self._render(
-                request, db_session, admin, status_code=422, error=exc, section="agents"
-            )
-        return Redirect("/settings#agents", status_code=303)
+        change = agents.set_active(db_session, admin.tenant_id, agent_id, active, by=admin.id)
+        return await self._change(request, db_session, admin, "agents", change)
 
     @post("/agents/{agent_id:uuid}/role", status_code=303)
     async def change_role(
@@ -216,26 +231,16 @@ class SettingsPages(Controller):
         agent_id: FromPath[uuid.UUID],
     ) -> Template | Redirect:
         role = (await request.form()).get("role") or ""
-        try:
-            await agents.set_role(db_session, admin.tenant_id, agent_id, role, by=admin.id)
-        except InvalidInput as exc:
-            return await self._render(
-                request, db_session, admin, status_code=422, error=exc, section="agents"
-            )
-        return Redirect("/settings#agents", status_code=303)
+        change = agents.set_role(db_session, admin.tenant_id, agent_id, role, by=admin.id)
+        return await self._change(request, db_session, admin, "agents", change)
 
     @post("/bot", status_code=303)
     async def set_bot(
         self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
     ) -> Template | Redirect:
-        form = await request.form()
-        try:
-            await CampaignService(db_session).set_bot_username(admin.tenant_id, form.get("bot_username"))
-        except DomainError as exc:
-            return await self._render(
-                request, db_session, admin, status_code=422, error=exc, section="campaigns"
-            )
-        return Redirect("/settings#campaigns", status_code=303)
+        username = (await request.form()).get("bot_username")
+        change = CampaignService(db_session).set_bot_username(admin.tenant_id, username)
+        return await self._change(request, db_session, admin, "campaigns", change)
 
     @post("/bot-token", status_code=303)
     async def set_bot_token(
@@ -243,61 +248,53 @@ class SettingsPages(Controller):
     ) -> Template | Redirect:
         form = await request.form()
         service = BotTokenService(db_session, request.app.state.secret_key)
-        try:
-            if form.get("remove"):
-                await service.remove_token(admin.tenant_id)
-            else:
-                await service.set_token(admin.tenant_id, form.get("token") or "")
-        except DomainError as exc:
-            return await self._render(request, db_session, admin, status_code=422, error=exc, section="bot")
-        return Redirect("/settings#bot", status_code=303)
+        change = (
+            service.remove_token(admin.tenant_id)
+            if form.get("remove")
+            else service.set_token(admin.tenant_id, form.get("token") or "")
+        )
+        return await self._change(request, db_session, admin, "bot", change)
 
     @post("/catalogs", status_code=303)
     async def add_catalog(
         self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
     ) -> Template | Redirect:
         form = await request.form()
-        upload = form.get("file")
-        try:
-            if not isinstance(upload, UploadFile):
+
+        async def upload() -> None:
+            file = form.get("file")
+            if not isinstance(file, UploadFile):
                 raise InvalidInput("Choose a PDF file to upload.", "file")
-            data = await upload.read(MAX_CATALOG_BYTES + 1)
+            data = await file.read(MAX_CATALOG_BYTES + 1)
             await CatalogService(db_session).add(
                 admin.tenant_id,
                 title=form.get("title") or "",
-                filename=upload.filename or "catalog.pdf",
+                filename=file.filename or "catalog.pdf",
                 data=data,
             )
-        except DomainError as exc:
-            return await self._render(
-                request, db_session, admin, status_code=422, error=exc, section="catalogs"
-            )
-        return Redirect("/settings#catalogs", status_code=303)
+
+        return await self._change(request, db_session, admin, "catalogs", upload())
 
     @post("/catalogs/{catalog_id:uuid}/remove", status_code=303)
     async def remove_catalog(
         self,
+        request: Request,
         admin: NamedDependency[Agent],
         db_session: NamedDependency[AsyncSession],
         catalog_id: FromPath[uuid.UUID],
-    ) -> Redirect:
-        await CatalogService(db_session).remove(admin.tenant_id, catalog_id)
-        return Redirect("/settings#catalogs", status_code=303)
+    ) -> Template | Redirect:
+        change = CatalogService(db_session).remove(admin.tenant_id, catalog_id)
+        return await self._change(request, db_session, admin, "catalogs", change)
 
     @post("/campaigns", status_code=303)
     async def create_campaign(
         self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
     ) -> Template | Redirect:
         form = await request.form()
-        try:
-            await CampaignService(db_session).create(
-                admin.tenant_id, form.get("name") or "", form.get("slug") or ""
-            )
-        except DomainError as exc:
-            return await self._render(
-                request, db_session, admin, status_code=422, error=exc, section="campaigns", form=dict(form)
-            )
-        return Redirect("/settings#campaigns", status_code=303)
+        change = CampaignService(db_session).create(
+            admin.tenant_id, form.get("name") or "", form.get("slug") or ""
+        )
+        return await self._change(request, db_session, admin, "campaigns", change, form)
 
     @get("/campaigns/{campaign_id:uuid}/qr/{kind:str}")
     async def campaign_qr(
