@@ -35,6 +35,7 @@ from app.web.dashboard import templating
 from app.web.dashboard.auth import LoginThrottle
 from app.web.dashboard.live import ScorePublisher, build_channels
 from app.web.dashboard.router import dashboard_router
+from app.web.db_session_middleware import close_db_session_first
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.health import HealthController
 
@@ -87,7 +88,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         ],
         request_max_body_size=MAX_BODY,
         plugins=[SQLAlchemyPlugin(config=db_config), channels, LeadHeatCLIPlugin()],
-        middleware=[DefineMiddleware(SessionMiddleware, backend=sessions)],
+        # Listed after (inside) the session middleware, so it runs first on the way out.
+        middleware=[DefineMiddleware(SessionMiddleware, backend=sessions), close_db_session_first],
         csrf_config=CSRFConfig(
             secret=secret,
             cookie_name="leadheat_csrf",
