@@ -32,6 +32,7 @@ from app.domain.clock import Clock
 from app.domain.enums import EventType
 from app.domain.errors import DomainError
 from app.domain.leads.service import LeadService, ScoreNotifier
+from app.domain.money import budget
 from app.domain.tenants.models import Tenant
 
 log = logging.getLogger("leadheat.bot")
@@ -73,10 +74,6 @@ def _name(user: User) -> str:
     return " ".join(part for part in (user.first_name, user.last_name) if part).strip() or (
         user.username or ""
     )
-
-
-def _money(amount: int, currency: str) -> str:
-    return f"{amount / 1_000_000:g}M" if amount >= 1_000_000 else f"{amount // 1000}K"
 
 
 async def _lead(ctx: BotContext, session: AsyncSession, user: User) -> tuple[LeadService, uuid.UUID]:
@@ -150,14 +147,7 @@ async def question(field: str, language: str, ctx: BotContext, answers: dict[str
         ranges = BUDGETS["rent" if answers.get("transaction_type") == "rent" else "buy"]
         options = []
         for i, (low, high) in enumerate(ranges):
-            label = (
-                f"{tenant.currency} {_money(low, '')}+"
-                if not high
-                else f"≤ {tenant.currency} {_money(high, '')}"
-                if not low
-                else f"{tenant.currency} {_money(low, '')}-{_money(high, '')}"
-            )
-            options.append((label, f"q:budget:{i}"))
+            options.append((budget(low, high, tenant.currency), f"q:budget:{i}"))
     else:
         options = [(t(language, value), f"q:{field}:{value}") for value in CHOICES[field]]
     rows = [[InlineKeyboardButton(text=text, callback_data=data)] for text, data in options]

@@ -4,36 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.domain.money import budget, money
+
+__all__ = ["TEMPERATURES", "ago", "budget", "is_rtl", "label", "money"]
+
 TEMPERATURES = {
     "burning": ("🔥", "BURNING"),
     "hot": ("🌶️", "HOT"),
     "warm": ("☀️", "WARM"),
     "cold": ("❄️", "COLD"),
 }
-
-
-def money(amount: int | None, currency: str) -> str:
-    """2500000 -> 'AED 2.5M', 950000 -> 'AED 950K'."""
-    if amount is None:
-        return ""
-    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):
-        if amount >= size:
-            value = f"{amount / size:.1f}".rstrip("0").rstrip(".")
-            return f"{currency} {value}{suffix}"
-    return f"{currency} {amount}"
-
-
-def budget(low: int | None, high: int | None, currency: str) -> str:
-    """The card's budget line: 'Up to AED 2.5M', 'From AED 1M', 'AED 1M - 2.5M'."""
-    low = low or None
-    high = high or None
-    if low and high:
-        return f"{money(low, currency)} - {money(high, currency).split(' ', 1)[1]}"
-    if high:
-        return f"Up to {money(high, currency)}"
-    if low:
-        return f"From {money(low, currency)}"
-    return ""
 
 
 def ago(moment: datetime | None, now: datetime) -> str:
