@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 export LITESTAR_APP := app.main:create_app
 
-.PHONY: install run migrate demo rescore browser lint test test-fast screenshots clean
+.PHONY: install run migrate demo rescore browser lint test test-fast screenshots translations clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed") if sys.version_info < (3, 11) else None'
@@ -45,6 +45,14 @@ test-fast: install
 
 screenshots: install browser
 	$(BIN)/python -m tests.e2e.screenshots
+
+# The bot's texts: extract the strings from the code, update every catalog, compile them.
+# Translate the new or changed entries in app/bot/locales/*/LC_MESSAGES/messages.po, then run it again.
+LOCALES := app/bot/locales
+translations: install
+	$(BIN)/pybabel extract --no-location --sort-output -k N_ --project=LeadHeat -o $(LOCALES)/messages.pot app/bot
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-pot-creation-date -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages
+	$(BIN)/pybabel compile --statistics -d $(LOCALES) -D messages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

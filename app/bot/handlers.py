@@ -25,7 +25,7 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.bot.texts import LANGUAGES, language_of, t
+from app.bot.i18n import LANGUAGES, N_, LeadLanguage, _, in_every_language
 from app.domain.campaigns.models import Campaign
 from app.domain.catalogs.service import CatalogService
 from app.domain.clock import Clock
@@ -38,13 +38,40 @@ from app.domain.tenants.models import Tenant
 log = logging.getLogger("leadheat.bot")
 MAX_STORED_TEXT = 4096
 
-QUESTIONS = ["transaction_type", "purpose", "property_type", "location", "budget", "payment_method"]
-CHOICES = {
-    "transaction_type": ["buy", "rent"],
-    "purpose": ["living", "investment", "residency"],
-    "property_type": ["apartment", "villa", "townhouse", "penthouse", "studio", "land", "commercial"],
-    "payment_method": ["cash", "mortgage", "installments"],
+# Each question, in the order asked, with what the bot says.
+QUESTIONS = {
+    "transaction_type": N_("Are you looking to buy or to rent?"),
+    "purpose": N_("Is it for living, investment or residency?"),
+    "property_type": N_("Which kind of property?"),
+    "location": N_("Which area do you prefer? Pick one or type it."),
+    "budget": N_("What is your budget?"),
+    "payment_method": N_("How would you pay?"),
 }
+ORDER = list(QUESTIONS)
+# The answers offered as buttons: stored value -> label.
+CHOICES = {
+    "transaction_type": {"buy": N_("Buy"), "rent": N_("Rent")},
+    "purpose": {"living": N_("Living"), "investment": N_("Investment"), "residency": N_("Residency")},
+    "property_type": {
+        "apartment": N_("Apartment"),
+        "villa": N_("Villa"),
+        "townhouse": N_("Townhouse"),
+        "penthouse": N_("Penthouse"),
+        "studio": N_("Studio"),
+        "land": N_("Land"),
+        "commercial": N_("Commercial"),
+    },
+    "payment_method": {"cash": N_("Cash"), "mortgage": N_("Mortgage"), "installments": N_("Installments")},
+}
+# Reply-keyboard labels, matched in every language (the lead's keyboard may predate a switch).
+CATALOG = N_("📄 Catalog")
+SHARE_PHONE = N_("📱 Share phone")
+PREFERENCES = N_("🏠 My preferences")
+LANGUAGE = N_("🌐 Language")
+# Said in more than one place.
+NOT_UNDERSTOOD = N_("Sorry, I didn't get that. Please use the menu below.")
+BAD_PHONE = N_("That doesn't look like a phone number. Please try again, e.g. +971 50 123 4567.")
+THANKS_PHONE = N_("Thank you, we have your number.")
 # Budget ranges in the agency's currency: (min, max); buyers and renters get their own.
 BUDGETS = {
     "buy": [(0, 1_000_000), (1_000_000, 2_500_000), (2_500_000, 5_000_000), (5_000_000, 0)],
@@ -119,50 +146,46 @@ async def _tenant(ctx: BotContext) -> Tenant:
         return tenant
 
 
-async def _language(state: FSMContext, user: User) -> str:
-    return (await state.get_data()).get("language") or language_of(user.language_code)
-
-
-def menu(language: str) -> ReplyKeyboardMarkup:
+def menu() -> ReplyKeyboardMarkup:
+    """The lead's standing menu, in the language of this update."""
     return ReplyKeyboardMarkup(
         keyboard=[
-            [KeyboardButton(text=t(language, "menu_catalog"))],
-            [KeyboardButton(text=t(language, "menu_phone"), request_contact=True)],
-            [
-                KeyboardButton(text=t(language, "menu_preferences")),
-                KeyboardButton(text=t(language, "menu_language")),
-            ],
+            [KeyboardButton(text=_(CATALOG))],
+            [KeyboardButton(text=_(SHARE_PHONE), request_contact=True)],
+            [KeyboardButton(text=_(PREFERENCES)), KeyboardButton(text=_(LANGUAGE))],
         ],
         resize_keyboard=True,
     )
 
 
-async def question(field: str, language: str, ctx: BotContext, answers: dict[str, Any]) -> tuple[str, Any]:
+def budget_label(low: int, high: int, currency: str) -> str:
+    return budget(low, high, currency, up_to=_("Up to {amount}"), from_=_("From {amount}"))
+
+
+async def question(field: str, ctx: BotContext, answers: dict[str, Any]) -> tuple[str, Any]:
     """The text and inline keyboard that ask for `field`."""
     if field == "location":
         areas = (await _tenant(ctx)).areas or []
         options = [(area, f"q:location:{i}") for i, area in enumerate(areas[:12])]
     elif field == "budget":
-        tenant = await _tenant(ctx)
+        currency = (await _tenant(ctx)).currency
         ranges = BUDGETS["rent" if answers.get("transaction_type") == "rent" else "buy"]
-        options = []
-        for i, (low, high) in enumerate(ranges):
-            options.append((budget(low, high, tenant.currency), f"q:budget:{i}"))
+        options = [
+            (budget_label(low, high, currency), f"q:budget:{i}") for i, (low, high) in enumerate(ranges)
+        ]
     else:
-        options = [(t(language, value), f"q:{field}:{value}") for value in CHOICES[field]]
+        options = [(_(label), f"q:{field}:{value}") for value, label in CHOICES[field].items()]
     rows = [[InlineKeyboardButton(text=text, callback_data=data)] for text, data in options]
-    nav = [InlineKeyboardButton(text=t(language, "skip"), callback_data=f"skip:{field}")]
-    if QUESTIONS.index(field) > 0:
-        nav.insert(0, InlineKeyboardButton(text=t(language, "back"), callback_data=f"back:{field}"))
+    nav = [InlineKeyboardButton(text=_("Skip ⏭"), callback_data=f"skip:{field}")]
+    if ORDER.index(field) > 0:
+        nav.insert(0, InlineKeyboardButton(text=_("⬅ Back"), callback_data=f"back:{field}"))
     rows.append(nav)
-    return t(language, f"ask_{field}"), InlineKeyboardMarkup(inline_keyboard=rows)
+    return _(QUESTIONS[field]), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def ask(
-    message: Message, field: str, language: str, ctx: BotContext, state: FSMContext, *, edit: bool
-) -> None:
+async def ask(message: Message, field: str, ctx: BotContext, state: FSMContext, *, edit: bool) -> None:
     data = await state.get_data()
-    text, keyboard = await question(field, language, ctx, data.get("answers", {}))
+    text, keyboard = await question(field, ctx, data.get("answers", {}))
     await state.set_state(Qualify.location if field == "location" else None)
     if edit:
         await message.edit_text(text, reply_markup=keyboard)
@@ -170,9 +193,9 @@ async def ask(
         await message.answer(text, reply_markup=keyboard)
 
 
-async def ask_phone(message: Message, language: str, state: FSMContext) -> None:
+async def ask_phone(message: Message, state: FSMContext) -> None:
     await state.set_state(Qualify.phone)
-    await message.answer(t(language, "ask_phone"), reply_markup=menu(language))
+    await message.answer(_("Share your phone number with the button below, or type it."), reply_markup=menu())
 
 
 def build_router() -> Router:
@@ -180,6 +203,7 @@ def build_router() -> Router:
     router = Router(name="leadheat")
     router.message.filter(F.chat.type == "private")
     router.callback_query.filter(F.message.chat.type == "private")
+    LeadLanguage().setup(router)  # every handler below speaks the lead's language
 
     @router.message(CommandStart(deep_link=True))
     @router.message(CommandStart())
@@ -189,8 +213,7 @@ def build_router() -> Router:
         user = message.from_user
         if user is None:
             return
-        language = language_of(user.language_code)
-        await state.update_data(language=language, answers={})
+        await state.update_data(answers={})
         payload = (command.args or "").strip()
         if payload.startswith("qr_"):
             slug = payload[3:][:40].lower()
@@ -211,12 +234,12 @@ def build_router() -> Router:
         else:
             await _interaction(ctx, event_update, user, EventType.BUTTON, {"command": "start"})
         tenant = await _tenant(ctx)
-        await message.answer(t(language, "welcome", agency=tenant.name), reply_markup=menu(language))
-        await ask(message, QUESTIONS[0], language, ctx, state, edit=False)
+        welcome = _("Welcome to {agency}! I can send you our catalog and match you with the right homes.")
+        await message.answer(welcome.format(agency=tenant.name), reply_markup=menu())
+        await ask(message, ORDER[0], ctx, state, edit=False)
 
     @router.callback_query(F.data.startswith("q:"))
     async def answer(query: CallbackQuery, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
-        language = await _language(state, query.from_user)
         parts = (query.data or "").split(":", 2)
         field, value = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
         data = await state.get_data()
@@ -234,77 +257,78 @@ def build_router() -> Router:
                 low, high = ranges[int(value)]
                 fields = {"budget_min": low or None, "budget_max": high or None}
         if fields is None:
-            await query.answer(t(language, "unknown"))
+            await query.answer(_(NOT_UNDERSTOOD))
             return
         await _interaction(ctx, event_update, query.from_user, EventType.BUTTON, {"answer": field})
         await _set_fields(ctx, query.from_user, fields)
         answers[field] = value
         await state.update_data(answers=answers)
         await query.answer()
-        await _next(query, field, language, ctx, state)
+        await _next(query, field, ctx, state)
 
     @router.callback_query(F.data.startswith("skip:") | F.data.startswith("back:"))
     async def navigate(
         query: CallbackQuery, state: FSMContext, ctx: BotContext, event_update: Update
     ) -> None:
-        language = await _language(state, query.from_user)
-        action, _, field = (query.data or "").partition(":")
+        action, _sep, field = (query.data or "").partition(":")
         if field not in QUESTIONS:
-            await query.answer(t(language, "unknown"))
+            await query.answer(_(NOT_UNDERSTOOD))
             return
         await _interaction(ctx, event_update, query.from_user, EventType.BUTTON, {action: field})
         await query.answer()
         if action == "back":
-            previous = QUESTIONS[max(0, QUESTIONS.index(field) - 1)]
+            previous = ORDER[max(0, ORDER.index(field) - 1)]
             if isinstance(query.message, Message):
-                await ask(query.message, previous, language, ctx, state, edit=True)
+                await ask(query.message, previous, ctx, state, edit=True)
         else:
-            await _next(query, field, language, ctx, state)
+            await _next(query, field, ctx, state)
 
     @router.callback_query(F.data.startswith("lang:"))
-    async def choose_language(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
+    async def choose_language(
+        query: CallbackQuery, state: FSMContext, ctx: BotContext, i18n_middleware: LeadLanguage
+    ) -> None:
         code = (query.data or "").partition(":")[2]
         if code not in LANGUAGES:
             await query.answer()
             return
-        await state.update_data(language=code)
+        await i18n_middleware.set_locale(state, code)  # this reply already speaks it
         await _set_fields(ctx, query.from_user, {"language": code})
         await query.answer()
         if isinstance(query.message, Message):
-            await query.message.answer(LANGUAGES[code], reply_markup=menu(code))
+            await query.message.answer(LANGUAGES[code], reply_markup=menu())
 
     @router.callback_query()
-    async def unknown_callback(query: CallbackQuery, state: FSMContext) -> None:
-        await query.answer(t(await _language(state, query.from_user), "unknown"))
+    async def unknown_callback(query: CallbackQuery) -> None:
+        await query.answer(_(NOT_UNDERSTOOD))
 
     @router.message(F.contact)
     async def contact(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
         if user is None or message.contact is None:
             return
-        language = await _language(state, user)
         if message.contact.user_id != user.id:  # someone else's contact card
-            await message.answer(t(language, "not_your_contact"), reply_markup=menu(language))
+            own_contact = _("Please share your own contact with the button below.")
+            await message.answer(own_contact, reply_markup=menu())
             return
         await _interaction(ctx, event_update, user, EventType.BUTTON, {"contact": "shared"})
         try:
             await _set_fields(ctx, user, {"phone": message.contact.phone_number})
         except DomainError:
-            await message.answer(t(language, "bad_phone"), reply_markup=menu(language))
+            await message.answer(_(BAD_PHONE), reply_markup=menu())
             return
         await state.set_state(None)
-        await message.answer(t(language, "thanks_phone"), reply_markup=menu(language))
+        await message.answer(_(THANKS_PHONE), reply_markup=menu())
 
-    @router.message(F.text.func(lambda text: any(text == t(code, "menu_catalog") for code in LANGUAGES)))
-    async def catalog(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+    @router.message(F.text.in_(in_every_language(CATALOG)))
+    async def catalog(message: Message, ctx: BotContext, event_update: Update) -> None:
         """Send the newest catalog (Telegram's file id after the first upload); each send is a view."""
         user = message.from_user
         assert user is not None
-        language = await _language(state, user)
         async with ctx.sessions() as session:
             newest = await CatalogService(session).newest(ctx.tenant_id)
         if newest is None:
-            await message.answer(t(language, "no_catalog"), reply_markup=menu(language))
+            no_catalog = _("Our catalog is being updated; an agent will send it to you.")
+            await message.answer(no_catalog, reply_markup=menu())
             return
         reuse = newest.telegram_bot_id == ctx.bot_id and newest.telegram_file_id
         document = (
@@ -318,73 +342,59 @@ def build_router() -> Router:
                 )
         await _interaction(ctx, event_update, user, EventType.CATALOG_VIEW, {"catalog": str(newest.id)})
 
-    @router.message(
-        F.text.func(
-            lambda text: any(
-                text in (t(code, "menu_preferences"), t(code, "menu_language")) for code in LANGUAGES
-            )
-        )
-    )
+    @router.message(F.text.in_(in_every_language(PREFERENCES) | in_every_language(LANGUAGE)))
     async def menu_button(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
         assert user is not None
-        language = await _language(state, user)
         await _interaction(ctx, event_update, user, EventType.BUTTON, {"menu": message.text})
-        if message.text in {t(code, "menu_language") for code in LANGUAGES}:
+        if message.text in in_every_language(LANGUAGE):
+            await state.set_state(None)  # a typed area or phone is no longer awaited
             keyboard = InlineKeyboardMarkup(
                 inline_keyboard=[
                     [InlineKeyboardButton(text=name, callback_data=f"lang:{code}")]
                     for code, name in LANGUAGES.items()
                 ]
             )
-            await message.answer(t(language, "choose_language"), reply_markup=keyboard)
+            await message.answer(_("Choose your language:"), reply_markup=keyboard)
         else:
             await state.update_data(answers={})
-            await ask(message, QUESTIONS[0], language, ctx, state, edit=False)
+            await ask(message, ORDER[0], ctx, state, edit=False)
 
     @router.message(Qualify.phone, F.text)
     async def typed_phone(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
         assert user is not None and message.text is not None
-        language = await _language(state, user)
         await _interaction(
             ctx, event_update, user, EventType.MESSAGE, {"text": message.text[:MAX_STORED_TEXT]}
         )
         try:
             await _set_fields(ctx, user, {"phone": message.text[:64]})
         except DomainError:
-            await message.answer(t(language, "bad_phone"))
+            await message.answer(_(BAD_PHONE))
             return
         await state.set_state(None)
-        await message.answer(t(language, "thanks_phone"), reply_markup=menu(language))
+        await message.answer(_(THANKS_PHONE), reply_markup=menu())
 
     @router.message(Qualify.location, F.text)
     async def typed_area(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
         assert user is not None and message.text is not None
-        language = await _language(state, user)
-        if message.text in {t(language, "menu_preferences"), t(language, "menu_language")}:
-            await state.set_state(None)
-            await menu_button(message, state, ctx, event_update)
-            return
         await _interaction(
             ctx, event_update, user, EventType.MESSAGE, {"text": message.text[:MAX_STORED_TEXT]}
         )
         await _set_fields(ctx, user, {"location": message.text[:200]})
-        await ask(message, "budget", language, ctx, state, edit=False)
+        await ask(message, "budget", ctx, state, edit=False)
 
     @router.message(F.voice)
-    async def voice(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+    async def voice(message: Message, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
         assert user is not None and message.voice is not None
         payload = {"file_id": message.voice.file_id, "duration": message.voice.duration}
         await _interaction(ctx, event_update, user, EventType.VOICE_MESSAGE, payload)
-        await message.answer(t(await _language(state, user), "got_voice"))
+        await message.answer(_("Thank you for your voice message! An agent will listen to it shortly."))
 
     @router.message(F.text | F.photo | F.document)
-    async def text_or_file(
-        message: Message, state: FSMContext, ctx: BotContext, event_update: Update
-    ) -> None:
+    async def text_or_file(message: Message, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
         assert user is not None
         payload: dict[str, Any] = {}
@@ -397,25 +407,24 @@ def build_router() -> Router:
         if message.document:
             payload["document_file_id"] = message.document.file_id
         await _interaction(ctx, event_update, user, EventType.MESSAGE, payload)
-        await message.answer(t(await _language(state, user), "got_message"))
+        await message.answer(_("Thank you for your message! An agent will read it shortly."))
 
     @router.message()
-    async def anything_else(message: Message, state: FSMContext) -> None:
+    async def anything_else(message: Message) -> None:
         """Stickers, locations, polls...: answered politely, not counted."""
         if message.from_user is not None:
-            language = await _language(state, message.from_user)
-            await message.answer(t(language, "unknown"), reply_markup=menu(language))
+            await message.answer(_(NOT_UNDERSTOOD), reply_markup=menu())
 
     return router
 
 
-async def _next(query: CallbackQuery, field: str, language: str, ctx: BotContext, state: FSMContext) -> None:
+async def _next(query: CallbackQuery, field: str, ctx: BotContext, state: FSMContext) -> None:
     """The question after `field`, or the phone request at the end."""
-    following = QUESTIONS.index(field) + 1 if field in QUESTIONS else len(QUESTIONS)
+    following = ORDER.index(field) + 1 if field in QUESTIONS else len(ORDER)
     if not isinstance(query.message, Message):
         return
-    if following < len(QUESTIONS):
-        await ask(query.message, QUESTIONS[following], language, ctx, state, edit=True)
+    if following < len(ORDER):
+        await ask(query.message, ORDER[following], ctx, state, edit=True)
     else:
-        await query.message.edit_text(t(language, "done"))
-        await ask_phone(query.message, language, state)
+        await query.message.edit_text(_("Thank you! An agent will contact you soon."))
+        await ask_phone(query.message, state)

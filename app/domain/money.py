@@ -14,14 +14,24 @@ def money(amount: int | None, currency: str) -> str:
     return f"{currency} {amount}"
 
 
-def budget(low: int | None, high: int | None, currency: str) -> str:
-    """The card's budget line: 'Up to AED 2.5M', 'From AED 1M', 'AED 1M - 2.5M'."""
+def budget(
+    low: int | None,
+    high: int | None,
+    currency: str,
+    *,
+    up_to: str = "Up to {amount}",
+    from_: str = "From {amount}",
+) -> str:
+    """The card's budget line: 'Up to AED 2.5M', 'From AED 1M', 'AED 1M - 2.5M'.
+
+    `up_to` and `from_` are the open-ended wordings, so the bot can pass them translated.
+    """
     low = low or None
     high = high or None
     if low and high:
         return f"{money(low, currency)} - {money(high, currency).split(' ', 1)[1]}"
     if high:
-        return f"Up to {money(high, currency)}"
+        return up_to.format(amount=money(high, currency))
     if low:
-        return f"From {money(low, currency)}"
+        return from_.format(amount=money(low, currency))
     return ""

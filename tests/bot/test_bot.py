@@ -285,3 +285,36 @@ async def test_replies_in_the_leads_language(
     assert lead.language == language
     assert lead.last_interaction_at is not None and lead.messages_count == 0  # /start is not a message
     clock.now += timedelta(minutes=1)
+
+
+async def test_the_language_button_switches_every_reply_and_survives_a_restart(
+    session: AsyncSession, clock: FrozenClock, tenant, telegram: FakeTelegram, manager: BotManager
+):
+    t = tenant.tenant.id
+    bot = telegram.add_bot(TOKEN_A, "MarinaHomesBot")
+    await connect(session, t, TOKEN_A)
+    telegram.message(bot, AHMAD, text="/start")
+    await eventually(lambda: "Are you looking to buy or to rent?" in bot.texts())
+    telegram.message(bot, AHMAD, text="🌐 Language")
+    await eventually(lambda: "Choose your language:" in bot.texts())
+    telegram.tap(bot, AHMAD, "lang:fa")
+    await eventually(lambda: "فارسی" in bot.texts())
+    switched = bot.sent()[-1]
+    assert "📄 کاتالوگ" in str(switched["reply_markup"])  # the menu is redrawn in Persian
+    telegram.tap(bot, AHMAD, "q:transaction_type:rent")
+    await eventually(lambda: "برای سکونت، سرمایه‌گذاری یا اقامت؟" in bot.texts())
+    telegram.tap(bot, AHMAD, "skip:purpose")
+    telegram.tap(bot, AHMAD, "skip:property_type")
+    telegram.tap(bot, AHMAD, "skip:location")
+    await eventually(lambda: "بودجهٔ شما چقدر است؟" in bot.texts())
+    [budget_question] = [p for name, p in bot.calls if p.get("text") == "بودجهٔ شما چقدر است؟"]
+    assert "تا AED 80K" in str(budget_question["reply_markup"])  # a renter's ranges, in Persian
+    assert (await lead_of(session, t, AHMAD["id"])).language == "fa"
+
+    await manager.stop_all()  # a restart: the FSM data in memory is gone, the lead's pick is not
+    await eventually(lambda: t in manager.running)
+    telegram.message(bot, AHMAD, text="سلام")
+    await eventually(lambda: "سپاس از پیام شما! مشاور ما به‌زودی آن را می‌خواند." in bot.texts())
+    telegram.message(bot, AHMAD, text="📄 Catalog")  # an old English keyboard still works
+    no_catalog_yet = "کاتالوگ ما در حال به‌روزرسانی است؛ مشاور ما آن را برایتان می‌فرستد."
+    await eventually(lambda: no_catalog_yet in bot.texts())
