@@ -28,6 +28,16 @@ from app.domain.leads.service import ScoreNotifier
 
 log = logging.getLogger("leadheat.bot")
 ALLOWED_UPDATES = ["message", "callback_query"]
+MAX_RETRY_SECONDS = 300.0  # an unreachable Telegram is tried at least every five minutes
+
+
+@dataclass
+class Unreachable:
+    """A bot that could not reach Telegram at start: when to try again."""
+
+    token: str
+    failures: int
+    retry_at: float
 
 
 @dataclass
@@ -57,6 +67,7 @@ class BotManager:
         self.polling_timeout = polling_timeout
         self.running: dict[uuid.UUID, RunningBot] = {}
         self.rejected: dict[uuid.UUID, str] = {}  # tenant -> token Telegram refused
+        self.unreachable: dict[uuid.UUID, Unreachable] = {}
 
     async def run(self) -> None:
         """Keep the running bots in line with the stored tokens, forever."""
@@ -78,7 +89,10 @@ class BotManager:
                 await self._stop(tenant_id)
         for tenant_id, credentials in wanted.items():
             if tenant_id not in self.running and self.rejected.get(tenant_id) != credentials.token:
-                await self._start(credentials)
+                waiting = self.unreachable.get(tenant_id)
+                now = asyncio.get_running_loop().time()
+                if waiting is None or waiting.token != credentials.token or now >= waiting.retry_at:
+                    await self._start(credentials)
 
     async def _start(self, credentials: BotCredentials) -> None:
         session = (
@@ -96,10 +110,14 @@ class BotManager:
             await self._mark(credentials.tenant_id, "rejected")
             return
         except (TelegramNetworkError, OSError) as exc:
-            log.warning("Telegram is unreachable for tenant %s (%s); retrying", credentials.tenant_id, exc)
             await bot.session.close()
+            self._back_off(credentials, exc)
             return
+        except BaseException:  # cancelled while starting (shutdown): don't leak the HTTP session
+            await bot.session.close()
+            raise
         self.rejected.pop(credentials.tenant_id, None)
+        self.unreachable.pop(credentials.tenant_id, None)
         await self._mark(credentials.tenant_id, "working", me.username)
         dispatcher = Dispatcher(storage=MemoryStorage())
         dispatcher.update.outer_middleware(OnePerUser())  # a lead's taps apply in the order made
@@ -118,6 +136,21 @@ class BotManager:
         )
         self.running[credentials.tenant_id] = RunningBot(credentials.token, bot, task)
         log.info("Polling @%s for tenant %s", me.username, credentials.tenant_id)
+
+    def _back_off(self, credentials: BotCredentials, error: Exception) -> None:
+        """Wait twice as long after each failed start (from the refresh interval up to five minutes)."""
+        earlier = self.unreachable.get(credentials.tenant_id)
+        failures = earlier.failures + 1 if earlier and earlier.token == credentials.token else 1
+        delay = min(self.refresh_seconds * 2 ** (failures - 1), MAX_RETRY_SECONDS)
+        retry_at = asyncio.get_running_loop().time() + delay
+        self.unreachable[credentials.tenant_id] = Unreachable(credentials.token, failures, retry_at)
+        log.warning(
+            "Telegram is unreachable for tenant %s (%s); try %d failed, next in %.1f s",
+            credentials.tenant_id,
+            error,
+            failures,
+            delay,
+        )
 
     async def _stop(self, tenant_id: uuid.UUID) -> None:
         running = self.running.pop(tenant_id)

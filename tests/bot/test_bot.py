@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
@@ -318,3 +319,34 @@ async def test_the_language_button_switches_every_reply_and_survives_a_restart(
     telegram.message(bot, AHMAD, text="📄 Catalog")  # an old English keyboard still works
     no_catalog_yet = "کاتالوگ ما در حال به‌روزرسانی است؛ مشاور ما آن را برایتان می‌فرستد."
     await eventually(lambda: no_catalog_yet in bot.texts())
+
+
+async def test_an_unreachable_telegram_is_retried_with_growing_waits(
+    session_factory: async_sessionmaker[AsyncSession], session: AsyncSession, clock, tenant, telegram
+):
+    with socket.socket() as probe:  # a port nobody listens on: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    bots = BotManager(
+        session_factory, SECRET, clock, None, api_url=f"http://127.0.0.1:{closed_port}", refresh_seconds=0.05
+    )
+    bot = telegram.add_bot(TOKEN_A, "MarinaHomesBot")
+    await connect(session, tenant.tenant.id, TOKEN_A)
+    task = asyncio.create_task(bots.run())
+    try:
+        await asyncio.sleep(3.5)
+        failures = bots.unreachable[tenant.tenant.id].failures
+        # A failed try takes ~0.3 s (aiogram lets the closed connection settle), then waits 0.05,
+        # 0.1, 0.2, 0.4, 0.8, 1.6 s: about five tries in 3.5 s; a fixed wait would make ~10.
+        assert 3 <= failures <= 6
+        assert not bots.running  # nothing crashed, nothing half-started
+
+        bots.api_url = telegram.url  # Telegram is back
+        await eventually(lambda: tenant.tenant.id in bots.running)
+        assert tenant.tenant.id not in bots.unreachable
+        telegram.message(bot, AHMAD, text="Hello again")
+        await eventually(lambda: lead_of(session, tenant.tenant.id, AHMAD["id"]))
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
