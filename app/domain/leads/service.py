@@ -412,12 +412,11 @@ class LeadService:
         check_idempotency_key(idempotency_key)
         payload = clean_payload(payload)
 
-        row = await self._locked_state(tenant_id, lead_id)
-        if idempotency_key is not None:
-            earlier = await self._event_with_key(tenant_id, idempotency_key)
-            if earlier is not None:  # seen before: count nothing, answer as the first time
-                await self.session.commit()
-                return _replayed(earlier, lead_id)
+        row = await self._locked_state(tenant_id, lead_id, idempotency_key)
+        if idempotency_key is not None and row.earlier_id is not None:
+            # Seen before: count nothing, answer as the first time.
+            await self.session.commit()
+            return _replayed(_EarlierEvent.of(row), lead_id)
         rules = cached_rules(tenant_id, row.rules_version, row.rules)
         state = LeadState.of(row._mapping)
         before = rules.score(state, now)
@@ -432,21 +431,25 @@ class LeadService:
         event = event_values(
             tenant_id, lead_id, kind, occurred, now, source, payload, idempotency_key, before.total, after
         )
-        try:
-            await self.session.execute(INSERT_EVENT, event)
-            await self.session.execute(
-                sa.update(LEAD)
-                .where(LEAD.c.tenant_id == tenant_id, LEAD.c.id == lead_id)
-                .values(
-                    **{name: LEAD.c[name] + 1 for name in counters},
-                    # The row is locked, so the newest time computed above is the stored one.
-                    last_interaction_at=grown.last_interaction_at,
-                    lead_score=after.total,
-                    temperature=after.temperature.value,
-                    score_valid_until=after.next_boundary,
-                    updated_at=now,
-                )
+        lead_update = (
+            sa.update(LEAD)
+            .where(LEAD.c.tenant_id == tenant_id, LEAD.c.id == lead_id)
+            .values(
+                **{name: LEAD.c[name] + 1 for name in counters},
+                # The row is locked, so the newest time computed above is the stored one.
+                last_interaction_at=grown.last_interaction_at,
+                lead_score=after.total,
+                temperature=after.temperature.value,
+                score_valid_until=after.next_boundary,
+                updated_at=now,
             )
+        )
+        try:
+            if self._postgres:  # one round trip: the event INSERT rides along as a CTE
+                await self.session.execute(lead_update.add_cte(INSERT_EVENT.values(event).cte("event")))
+            else:
+                await self.session.execute(INSERT_EVENT, event)
+                await self.session.execute(lead_update)
             await self.session.commit()
         except IntegrityError:
             await self.session.rollback()
@@ -551,14 +554,30 @@ class LeadService:
             raise NotFound("No such lead.")
         return lead, await rules_for(self.session, tenant_id)
 
-    async def _locked_state(self, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> sa.Row[Any]:
-        """The lead's scoring inputs and its tenant's rules, the lead row locked until commit."""
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    async def _locked_state(
+        self, tenant_id: uuid.UUID, lead_id: uuid.UUID, idempotency_key: str | None = None
+    ) -> sa.Row[Any]:
+        """The lead's scoring inputs and its tenant's rules, the lead row locked until commit;
+        with a key, also the event that already used it (`earlier_*`), in the same round trip."""
         columns = [LEAD.c[name] for name in LeadState.__dataclass_fields__]
         rules = ScoringRuleSet.__table__
+        joined = LEAD.outerjoin(rules, rules.c.tenant_id == LEAD.c.tenant_id)
+        extra: list[Any] = []
+        if idempotency_key is not None:
+            earlier = EVENT.alias("earlier")
+            joined = joined.outerjoin(
+                earlier,
+                sa.and_(earlier.c.tenant_id == tenant_id, earlier.c.idempotency_key == idempotency_key),
+            )
+            extra = [earlier.c[name].label(f"earlier_{name}") for name in _EarlierEvent.COLUMNS]
         row = (
             await self.session.execute(
-                sa.select(*columns, rules.c.version.label("rules_version"), rules.c.rules)
-                .select_from(LEAD.outerjoin(rules, rules.c.tenant_id == LEAD.c.tenant_id))
+                sa.select(*columns, rules.c.version.label("rules_version"), rules.c.rules, *extra)
+                .select_from(joined)
                 .where(LEAD.c.tenant_id == tenant_id, LEAD.c.id == lead_id)
                 .with_for_update(of=LEAD)
             )
@@ -641,7 +660,24 @@ def _rescored_values(rules: RuleSet, now: datetime) -> dict[str, Any]:
     return {**values, "updated_at": moved}
 
 
-def _replayed(earlier: sa.Row[Any], lead_id: uuid.UUID) -> InteractionResult:
+@dataclass(frozen=True, slots=True)
+class _EarlierEvent:
+    """The event that first used an idempotency key, as read beside the locked lead."""
+
+    COLUMNS = ("id", "lead_id", "score_before", "score_after", "temperature_after", "breakdown")
+    id: uuid.UUID
+    lead_id: uuid.UUID
+    score_before: int
+    score_after: int
+    temperature_after: Any
+    breakdown: dict[str, Any]
+
+    @classmethod
+    def of(cls, row: sa.Row[Any]) -> _EarlierEvent:
+        return cls(*(getattr(row, f"earlier_{name}") for name in cls.COLUMNS))
+
+
+def _replayed(earlier: sa.Row[Any] | _EarlierEvent, lead_id: uuid.UUID) -> InteractionResult:
     if earlier.lead_id != lead_id:
         raise Conflict(
             "This idempotency_key was already used for another lead; use a new key.", "idempotency_key"
