@@ -135,5 +135,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.state.notify = notify
     app.state.secret_key = secret
     app.state.login_throttle = LoginThrottle()
-    logging.getLogger("leadheat").setLevel(settings.log_level)
+    level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
+    logging.getLogger("leadheat").setLevel(level)
+    # aiogram logs every update at INFO ("Update id=... is handled"); its warnings still show.
+    logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, level))
     return app

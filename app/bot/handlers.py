@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import CommandObject, CommandStart
+from aiogram.filters import CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -25,6 +25,7 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.bot.filters import Inline
 from app.bot.i18n import LANGUAGES, N_, LeadLanguage, _, in_every_language
 from app.domain.campaigns.models import Campaign
 from app.domain.catalogs.service import CatalogService
@@ -201,8 +202,8 @@ async def ask_phone(message: Message, state: FSMContext) -> None:
 def build_router() -> Router:
     """A fresh router per dispatcher (a router can be attached to one dispatcher only)."""
     router = Router(name="leadheat")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(Inline(F.chat.type == "private"))
+    router.callback_query.filter(Inline(F.message.chat.type == "private"))
     LeadLanguage().setup(router)  # every handler below speaks the lead's language
 
     @router.message(CommandStart(deep_link=True))
@@ -238,7 +239,7 @@ def build_router() -> Router:
         await message.answer(welcome.format(agency=tenant.name), reply_markup=menu())
         await ask(message, ORDER[0], ctx, state, edit=False)
 
-    @router.callback_query(F.data.startswith("q:"))
+    @router.callback_query(Inline(F.data.startswith("q:")))
     async def answer(query: CallbackQuery, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
         parts = (query.data or "").split(":", 2)
         field, value = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
@@ -266,7 +267,7 @@ def build_router() -> Router:
         await query.answer()
         await _next(query, field, ctx, state)
 
-    @router.callback_query(F.data.startswith("skip:") | F.data.startswith("back:"))
+    @router.callback_query(Inline(F.data.startswith("skip:") | F.data.startswith("back:")))
     async def navigate(
         query: CallbackQuery, state: FSMContext, ctx: BotContext, event_update: Update
     ) -> None:
@@ -283,7 +284,7 @@ def build_router() -> Router:
         else:
             await _next(query, field, ctx, state)
 
-    @router.callback_query(F.data.startswith("lang:"))
+    @router.callback_query(Inline(F.data.startswith("lang:")))
     async def choose_language(
         query: CallbackQuery, state: FSMContext, ctx: BotContext, i18n_middleware: LeadLanguage
     ) -> None:
@@ -301,7 +302,7 @@ def build_router() -> Router:
     async def unknown_callback(query: CallbackQuery) -> None:
         await query.answer(_(NOT_UNDERSTOOD))
 
-    @router.message(F.contact)
+    @router.message(Inline(F.contact))
     async def contact(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
         if user is None or message.contact is None:
@@ -319,7 +320,7 @@ def build_router() -> Router:
         await state.set_state(None)
         await message.answer(_(THANKS_PHONE), reply_markup=menu())
 
-    @router.message(F.text.in_(in_every_language(CATALOG)))
+    @router.message(Inline(F.text.in_(in_every_language(CATALOG))))
     async def catalog(message: Message, ctx: BotContext, event_update: Update) -> None:
         """Send the newest catalog (Telegram's file id after the first upload); each send is a view."""
         user = message.from_user
@@ -342,7 +343,7 @@ def build_router() -> Router:
                 )
         await _interaction(ctx, event_update, user, EventType.CATALOG_VIEW, {"catalog": str(newest.id)})
 
-    @router.message(F.text.in_(in_every_language(PREFERENCES) | in_every_language(LANGUAGE)))
+    @router.message(Inline(F.text.in_(in_every_language(PREFERENCES) | in_every_language(LANGUAGE))))
     async def menu_button(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
         assert user is not None
@@ -360,7 +361,7 @@ def build_router() -> Router:
             await state.update_data(answers={})
             await ask(message, ORDER[0], ctx, state, edit=False)
 
-    @router.message(Qualify.phone, F.text)
+    @router.message(StateFilter(Qualify.phone), Inline(F.text))
     async def typed_phone(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
         assert user is not None and message.text is not None
@@ -375,7 +376,7 @@ def build_router() -> Router:
         await state.set_state(None)
         await message.answer(_(THANKS_PHONE), reply_markup=menu())
 
-    @router.message(Qualify.location, F.text)
+    @router.message(StateFilter(Qualify.location), Inline(F.text))
     async def typed_area(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
         assert user is not None and message.text is not None
@@ -385,7 +386,7 @@ def build_router() -> Router:
         await _set_fields(ctx, user, {"location": message.text[:200]})
         await ask(message, "budget", ctx, state, edit=False)
 
-    @router.message(F.voice)
+    @router.message(Inline(F.voice))
     async def voice(message: Message, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
         assert user is not None and message.voice is not None
@@ -393,7 +394,7 @@ def build_router() -> Router:
         await _interaction(ctx, event_update, user, EventType.VOICE_MESSAGE, payload)
         await message.answer(_("Thank you for your voice message! An agent will listen to it shortly."))
 
-    @router.message(F.text | F.photo | F.document)
+    @router.message(Inline(F.text | F.photo | F.document))
     async def text_or_file(message: Message, ctx: BotContext, event_update: Update) -> None:
         user = message.from_user
         assert user is not None

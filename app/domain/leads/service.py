@@ -48,6 +48,56 @@ COUNTERS: dict[EventType, tuple[str, ...]] = {
 }
 
 
+# The statements of the interaction path, built once: building a statement and its cache key
+# on every call cost more than running it. Values travel as bound parameters.
+RULES = ScoringRuleSet.__table__
+EARLIER = EVENT.alias("earlier")  # the event that first used an idempotency key
+EARLIER_COLUMNS = ("id", "lead_id", "score_before", "score_after", "temperature_after", "breakdown")
+_STATE = sa.select(
+    *[LEAD.c[name] for name in LeadState.__dataclass_fields__],
+    RULES.c.version.label("rules_version"),
+    RULES.c.rules,
+)
+_THIS_LEAD = (LEAD.c.tenant_id == sa.bindparam("k_tenant"), LEAD.c.id == sa.bindparam("k_lead"))
+_WITH_RULES = LEAD.outerjoin(RULES, RULES.c.tenant_id == LEAD.c.tenant_id)
+LOCKED_STATE = _STATE.select_from(_WITH_RULES).where(*_THIS_LEAD).with_for_update(of=LEAD)
+LOCKED_STATE_AND_EARLIER = (
+    _STATE.add_columns(*[EARLIER.c[name].label(f"earlier_{name}") for name in EARLIER_COLUMNS])
+    .select_from(
+        _WITH_RULES.outerjoin(
+            EARLIER,
+            sa.and_(
+                EARLIER.c.tenant_id == sa.bindparam("k_tenant"),
+                EARLIER.c.idempotency_key == sa.bindparam("k_key"),
+            ),
+        )
+    )
+    .where(*_THIS_LEAD)
+    .with_for_update(of=LEAD)
+)
+SCORED_COLUMNS = ("last_interaction_at", "lead_score", "temperature", "score_valid_until", "updated_at")
+RECORD_UPDATE = {
+    kind: sa.update(LEAD)
+    .where(*_THIS_LEAD)
+    .values(
+        **{name: LEAD.c[name] + 1 for name in counters},
+        **{
+            name: sa.bindparam(f"v_{name}", type_=LEAD.c[name].type)
+            for name in SCORED_COLUMNS
+        },
+    )
+    for kind, counters in COUNTERS.items()
+}
+# PostgreSQL: the event INSERT rides in the lead UPDATE as a CTE, one round trip for both.
+EVENT_COLUMNS = tuple(name for name in EVENT.c.keys() if name != "sa_orm_sentinel")
+_EVENT_CTE = (
+    sa.insert(EVENT)
+    .values({name: sa.bindparam(f"e_{name}", type_=EVENT.c[name].type) for name in EVENT_COLUMNS})
+    .cte("event")
+)
+RECORD_UPDATE_AND_EVENT = {kind: update.add_cte(_EVENT_CTE) for kind, update in RECORD_UPDATE.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class ScoreChange:
     tenant_id: uuid.UUID
@@ -431,25 +481,23 @@ class LeadService:
         event = event_values(
             tenant_id, lead_id, kind, occurred, now, source, payload, idempotency_key, before.total, after
         )
-        lead_update = (
-            sa.update(LEAD)
-            .where(LEAD.c.tenant_id == tenant_id, LEAD.c.id == lead_id)
-            .values(
-                **{name: LEAD.c[name] + 1 for name in counters},
-                # The row is locked, so the newest time computed above is the stored one.
-                last_interaction_at=grown.last_interaction_at,
-                lead_score=after.total,
-                temperature=after.temperature.value,
-                score_valid_until=after.next_boundary,
-                updated_at=now,
-            )
-        )
+        lead_values = {
+            "k_tenant": tenant_id,
+            "k_lead": lead_id,
+            # The row is locked, so the newest time computed above is the stored one.
+            "v_last_interaction_at": grown.last_interaction_at,
+            "v_lead_score": after.total,
+            "v_temperature": after.temperature.value,
+            "v_score_valid_until": after.next_boundary,
+            "v_updated_at": now,
+        }
         try:
-            if self._postgres:  # one round trip: the event INSERT rides along as a CTE
-                await self.session.execute(lead_update.add_cte(INSERT_EVENT.values(event).cte("event")))
+            if self._postgres:
+                event_params = {f"e_{name}": event[name] for name in EVENT_COLUMNS}
+                await self.session.execute(RECORD_UPDATE_AND_EVENT[kind], lead_values | event_params)
             else:
                 await self.session.execute(INSERT_EVENT, event)
-                await self.session.execute(lead_update)
+                await self.session.execute(RECORD_UPDATE[kind], lead_values)
             await self.session.commit()
         except IntegrityError:
             await self.session.rollback()
@@ -563,25 +611,12 @@ class LeadService:
     ) -> sa.Row[Any]:
         """The lead's scoring inputs and its tenant's rules, the lead row locked until commit;
         with a key, also the event that already used it (`earlier_*`), in the same round trip."""
-        columns = [LEAD.c[name] for name in LeadState.__dataclass_fields__]
-        rules = ScoringRuleSet.__table__
-        joined = LEAD.outerjoin(rules, rules.c.tenant_id == LEAD.c.tenant_id)
-        extra: list[Any] = []
-        if idempotency_key is not None:
-            earlier = EVENT.alias("earlier")
-            joined = joined.outerjoin(
-                earlier,
-                sa.and_(earlier.c.tenant_id == tenant_id, earlier.c.idempotency_key == idempotency_key),
-            )
-            extra = [earlier.c[name].label(f"earlier_{name}") for name in _EarlierEvent.COLUMNS]
-        row = (
-            await self.session.execute(
-                sa.select(*columns, rules.c.version.label("rules_version"), rules.c.rules, *extra)
-                .select_from(joined)
-                .where(LEAD.c.tenant_id == tenant_id, LEAD.c.id == lead_id)
-                .with_for_update(of=LEAD)
-            )
-        ).first()
+        params = {"k_tenant": tenant_id, "k_lead": lead_id}
+        if idempotency_key is None:
+            result = await self.session.execute(LOCKED_STATE, params)
+        else:
+            result = await self.session.execute(LOCKED_STATE_AND_EARLIER, params | {"k_key": idempotency_key})
+        row = result.first()
         if row is None:
             await self.session.commit()  # nothing was written; just release the transaction
             raise NotFound("No such lead.")
@@ -664,7 +699,6 @@ def _rescored_values(rules: RuleSet, now: datetime) -> dict[str, Any]:
 class _EarlierEvent:
     """The event that first used an idempotency key, as read beside the locked lead."""
 
-    COLUMNS = ("id", "lead_id", "score_before", "score_after", "temperature_after", "breakdown")
     id: uuid.UUID
     lead_id: uuid.UUID
     score_before: int
@@ -674,7 +708,7 @@ class _EarlierEvent:
 
     @classmethod
     def of(cls, row: sa.Row[Any]) -> _EarlierEvent:
-        return cls(*(getattr(row, f"earlier_{name}") for name in cls.COLUMNS))
+        return cls(*(getattr(row, f"earlier_{name}") for name in EARLIER_COLUMNS))
 
 
 def _replayed(earlier: sa.Row[Any] | _EarlierEvent, lead_id: uuid.UUID) -> InteractionResult:

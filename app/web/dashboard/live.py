@@ -6,8 +6,9 @@ NOTIFY payloads stay small (ids and scores); each subscriber renders the card it
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
+import asyncpg
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
@@ -15,6 +16,36 @@ from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.domain.leads.service import ScoreChange
+
+
+class PersistentAsyncPgChannelsBackend(AsyncPgChannelsBackend):
+    """Litestar's asyncpg backend opens and closes a connection for every publish (a backend
+    fork in PostgreSQL and a TLS attempt each time); this one keeps one publishing connection.
+    Publishes are sent one at a time by the plugin's single worker, so one connection is enough."""
+
+    _publisher: asyncpg.Connection | None = None
+
+    async def publish(self, data: bytes, channels: Iterable[str]) -> None:
+        if self._queue is None:
+            raise RuntimeError("Backend not yet initialized. Did you forget to call on_startup?")
+        payload = data.decode("utf-8")
+        for attempt in range(2):
+            try:
+                if self._publisher is None or self._publisher.is_closed():
+                    self._publisher = await self._connect()
+                for channel in channels:
+                    await self._publisher.execute("SELECT pg_notify($1, $2)", channel, payload)
+                return
+            except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
+                self._publisher = None  # reconnect once, then let it fail as before
+                if attempt:
+                    raise
+
+    async def on_shutdown(self) -> None:
+        if self._publisher is not None:
+            await self._publisher.close()
+            self._publisher = None
+        await super().on_shutdown()
 
 
 def tenant_channel(tenant_id: object) -> str:
@@ -29,7 +60,7 @@ def build_channels(settings: Settings) -> ChannelsPlugin:
         dsn = (
             make_url(settings.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
         )
-        backend = AsyncPgChannelsBackend(dsn=dsn)
+        backend = PersistentAsyncPgChannelsBackend(dsn=dsn)
     return ChannelsPlugin(backend=backend, arbitrary_channels_allowed=True, subscriber_max_backlog=1000)
 
 
