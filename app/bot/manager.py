@@ -54,6 +54,10 @@ RESPONSE_TYPES = [
         GetFile,
     )
 ]
+# Updates of one bot handled at once. Beyond it polling waits, so a burst stays queued at
+# Telegram instead of piling up tasks that time out waiting for a database connection (aiogram
+# would log and drop those updates). Well under the pool (10 + 20 overflow) shared with the web.
+HANDLED_AT_ONCE = 20
 MAX_RETRY_SECONDS = 300.0  # an unreachable Telegram is tried at least every five minutes
 
 
@@ -155,6 +159,7 @@ class BotManager:
                 handle_signals=False,
                 close_bot_session=True,
                 polling_timeout=self.polling_timeout,
+                tasks_concurrency_limit=HANDLED_AT_ONCE,
                 allowed_updates=ALLOWED_UPDATES,
                 ctx=context,
             ),
