@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
-from app.db import build_db_config
+from app.db import build_db_config, unit_of_work
 from app.domain.errors import DomainError
 
 T = TypeVar("T")
@@ -27,12 +27,13 @@ class LeadHeatCLIPlugin(CLIPluginProtocol):
 
 
 def run_with_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` with a database session, turning domain errors into clean CLI errors."""
+    """Run `work` in one unit of work (committed when it succeeds), turning domain errors into
+    clean CLI errors."""
 
     async def main() -> T:
         config = build_db_config(get_settings())
         try:
-            async with config.get_session() as session:
+            async with unit_of_work(config.get_session) as session:
                 return await work(session)
         finally:
             await config.get_engine().dispose()

@@ -25,8 +25,9 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="Signs sessions and encrypts bot tokens.")
     debug: bool = False
     log_level: str = "INFO"
-    # How often the background sweep refreshes leads whose recency boundary passed.
-    sweep_interval_seconds: float = Field(default=30.0, gt=0, le=60)
+    # How often the background sweep refreshes leads whose recency boundary passed: the most
+    # the list's order and the counts can lag behind the live scores readers see.
+    sweep_interval_seconds: float = Field(default=5.0, gt=0, le=60)
     bot_polling: bool = True
     telegram_api_url: str | None = None
     db_pool_size: int = 10

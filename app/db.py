@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,7 @@ from advanced_alchemy.extensions.litestar import (
 )
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from app.config import ROOT, Settings
 
@@ -30,6 +33,45 @@ from app.domain.tokens import models as _tokens  # noqa: F401
 
 MIGRATIONS = ROOT / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Whether the unit of work running in this context may write. On SQLite a writing transaction
+# takes the write lock up front (BEGIN IMMEDIATE); a reading one must not, so readers never
+# wait for writers (WAL) nor hold writers up. PostgreSQL needs no such hint.
+_WRITES: ContextVar[bool] = ContextVar("leadheat_unit_of_work_writes", default=True)
+# An engine option for an inspecting session (a console, a test's own session) on SQLite: no
+# transaction spans its statements, so each one sees what others committed a moment ago and it
+# never holds the write lock between them. Not for units of work: nothing is atomic there.
+EACH_STATEMENT_COMMITS = "leadheat_each_statement_commits"
+
+
+@contextmanager
+def reads_only() -> Iterator[None]:
+    """Transactions begun inside this block only read (a GET request, a live stream's card)."""
+    token = _WRITES.set(False)
+    try:
+        yield
+    finally:
+        _WRITES.reset(token)
+
+
+def set_writes(writes: bool) -> None:
+    """For the web unit of work, which decides per request method."""
+    _WRITES.set(writes)
+
+
+@asynccontextmanager
+async def unit_of_work(
+    sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+) -> AsyncIterator[AsyncSession]:
+    """One transaction for work outside a request or an update (the sweep, the CLI):
+    committed when the block ends, rolled back when it raises."""
+    async with sessions() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
 
 
 def _json_dumps(value: Any) -> str:
@@ -51,7 +93,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     pysqlite's deferred BEGIN lets two transactions read and then both try to write, and
     one fails with "database is locked" without waiting. BEGIN IMMEDIATE takes the write
-    lock up front, so a second writer waits (busy_timeout) instead of failing.
+    lock up front, so a second writer waits (busy_timeout) instead of failing; a unit of work
+    that only reads (`reads_only()`) begins a plain deferred transaction and takes no lock.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -66,7 +109,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(EACH_STATEMENT_COMMITS, False):
+            return
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _WRITES.get() else "BEGIN")
 
 
 def _ensure_sqlite_dir(url: str) -> None:

@@ -116,7 +116,6 @@ async def seed_demo(session: AsyncSession, clock: Clock = system_clock) -> DemoI
     """Create the demo agency the first time; afterwards only report how to reach it."""
     admin = await session.scalar(sa.select(Agent).where(Agent.email == DEMO_EMAIL))
     if admin is not None:
-        await session.commit()
         return DemoInfo(
             admin.tenant_id, DEMO_EMAIL, DEMO_PASSWORD, await _known_token(session, admin.tenant_id), False
         )
@@ -240,7 +239,6 @@ async def _known_token(session: AsyncSession, tenant_id: uuid.UUID) -> str:
     except (OSError, ValueError, KeyError):
         pass
     issued = await TokenService(session).issue(tenant_id, "demo")
-    await session.commit()
     _remember_token(tenant_id, issued.token)
     return issued.token
 

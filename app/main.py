@@ -33,30 +33,37 @@ from app.web.api import MAX_BODY, api_router
 from app.web.api.auth import BEARER_SCHEME
 from app.web.dashboard import templating
 from app.web.dashboard.auth import LoginThrottle
-from app.web.dashboard.live import ScorePublisher, build_channels
+from app.web.dashboard.live import CardPublisher, LiveHub, build_channels
+from app.web.dashboard.pages import card_renderer
 from app.web.dashboard.router import dashboard_router
-from app.web.db_session_middleware import close_db_session_first
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.health import HealthController
+from app.web.unit_of_work import unit_of_work_middleware
 
 
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
     settings = settings or get_settings()
     db_config = build_db_config(settings)
     channels = build_channels(settings)
-    notify = ScorePublisher(channels)
+    notify = CardPublisher(channels)
+    live = LiveHub(channels, db_config.get_session, clock)
     secret = settings.resolved_secret_key()
-    sessions = SQLAlchemyAsyncSessionBackend(
-        config=ServerSideSessionConfig(
-            max_age=12 * 3600,
-            httponly=True,
-            samesite="lax",
-            secure=False,
-            exclude=["/api/", "/health", "/ready", "/static/", "/schema"],
-        ),
-        alchemy_config=db_config,
-        model=WebSession,
+    session_config = ServerSideSessionConfig(
+        max_age=12 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=False,
+        exclude=["/api/", "/health", "/ready", "/static/", "/schema"],
     )
+    sessions = SQLAlchemyAsyncSessionBackend(
+        config=session_config, alchemy_config=db_config, model=WebSession
+    )
+
+    async def start_live_cards(app: Litestar) -> None:
+        await live.start(card_renderer(app))
+
+    async def stop_live_cards() -> None:
+        await live.stop()
 
     @asynccontextmanager
     async def background_tasks(app: Litestar) -> AsyncIterator[None]:
@@ -88,8 +95,12 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         ],
         request_max_body_size=MAX_BODY,
         plugins=[SQLAlchemyPlugin(config=db_config), channels, LeadHeatCLIPlugin()],
-        # Listed after (inside) the session middleware, so it runs first on the way out.
-        middleware=[DefineMiddleware(SessionMiddleware, backend=sessions), close_db_session_first],
+        # The unit of work is listed after (inside) the login-session middleware, so each
+        # request's transaction ends before the login session is written back.
+        middleware=[
+            DefineMiddleware(SessionMiddleware, backend=sessions),
+            unit_of_work_middleware(db_config.session_scope_key),
+        ],
         csrf_config=CSRFConfig(
             secret=secret,
             cookie_name="leadheat_csrf",
@@ -104,6 +115,9 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             engine_callback=templating.configure,
         ),
         lifespan=[background_tasks],
+        # After the lifespan managers (the channels plugin among them) have started.
+        on_startup=[start_live_cards],
+        on_shutdown=[stop_live_cards],
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
@@ -133,6 +147,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.state.clock = clock
     app.state.db_config = db_config
     app.state.notify = notify
+    app.state.live = live
+    app.state.session_cookie = session_config.key
     app.state.secret_key = secret
     app.state.login_throttle = LoginThrottle()
     level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)

@@ -1,4 +1,5 @@
-"""The background sweep: refreshes leads whose recency boundary has passed."""
+"""The background sweep: brings stored scores (and so the list's order) up to date as recency
+points run out. Readers never wait for it: they compute the live score themselves."""
 
 from __future__ import annotations
 
@@ -9,23 +10,34 @@ from contextlib import AbstractAsyncContextManager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import reads_only, unit_of_work
 from app.domain.clock import Clock
-from app.domain.leads.service import LeadService, ScoreNotifier
+from app.domain.leads.changes import ScoreNotifier
+from app.domain.leads.rescoring import LeadRescoring
 
 log = logging.getLogger("leadheat.sweep")
+Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+async def sweep_once(sessions: Sessions, clock: Clock, notify: ScoreNotifier | None = None) -> int:
+    """Refresh the due leads of every tenant, each tenant in its own short transaction."""
+    with reads_only():
+        async with unit_of_work(sessions) as session:
+            tenants = await LeadRescoring(session, clock).due_tenants()
+    refreshed = 0
+    for tenant_id in tenants:
+        async with unit_of_work(sessions) as session:
+            refreshed += await LeadRescoring(session, clock, notify).refresh_due(tenant_id)
+    return refreshed
 
 
 async def run_sweeps(
-    session_factory: Callable[[], AbstractAsyncContextManager[AsyncSession]],
-    interval_seconds: float,
-    clock: Clock,
-    notify: ScoreNotifier | None = None,
+    sessions: Sessions, interval_seconds: float, clock: Clock, notify: ScoreNotifier | None = None
 ) -> None:
     """Sweep forever, every `interval_seconds`; a failed sweep is logged and retried next time."""
     while True:
         try:
-            async with session_factory() as session:
-                refreshed = await LeadService(session, clock, notify).sweep()
+            refreshed = await sweep_once(sessions, clock, notify)
             if refreshed:
                 log.info("Sweep refreshed %d lead scores", refreshed)
         except asyncio.CancelledError:

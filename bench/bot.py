@@ -35,6 +35,7 @@ async def connect_bot(url: str, tenant_id) -> None:
     engine = create_engine(url)
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
         await BotTokenService(session, SECRET).set_token(tenant_id, TOKEN)
+        await session.commit()
     await engine.dispose()
 
 

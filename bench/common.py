@@ -145,6 +145,7 @@ async def seed_tenant(
                 ids.extend(r["id"] for r in rows)
             await session.commit()
             await LeadService(session).rescore_tenant(tenant_id)
+            await session.commit()  # services never commit: this script is the unit of work
         # As autovacuum would in a running system: statistics and the visibility map.
         async with engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.db import create_engine
+from app.db import EACH_STATEMENT_COMMITS, create_engine
 from app.domain.base import Base
 from app.domain.clock import FrozenClock
 from app.domain.tenants.service import NewTenant, TenantService
@@ -124,8 +124,13 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture
-async def session(session_factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    async with session_factory() as session:
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """The test's own session. Services never commit, so a test commits what it sets up before
+    the app may see it (on PostgreSQL, uncommitted rows stay invisible and locked). On SQLite
+    each statement commits by itself, so a test reading what the app did a moment ago sees it
+    and never holds the app's writes up."""
+    inspector = engine.execution_options(**{EACH_STATEMENT_COMMITS: True})
+    async with async_sessionmaker(inspector, expire_on_commit=False)() as session:
         yield session
 
 
@@ -136,12 +141,14 @@ def clock() -> FrozenClock:
 
 async def make_tenant(session: AsyncSession, clock: FrozenClock, name: str = "Acme Realty") -> NewTenant:
     slug = uuid.uuid4().hex[:8]
-    return await TenantService(session, clock).create(
+    created = await TenantService(session, clock).create(
         name=name,
         admin_email=f"admin-{slug}@example.com",
         admin_password="correct horse battery",
         areas=["Dubai Marina", "Downtown Dubai"],
     )
+    await session.commit()  # services never commit; the test is this work's unit of work
+    return created
 
 
 @pytest.fixture

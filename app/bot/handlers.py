@@ -1,5 +1,7 @@
 """What the bot does with each update. Every interaction goes through the lead service, keyed
-by the Telegram update id, so an update delivered twice counts once. No scoring happens here."""
+by the Telegram update id, so an update delivered twice counts once. No scoring and no SQL
+happen here: the update's unit of work hands the handlers their services and sends their
+replies once it has committed."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -23,21 +26,22 @@ from aiogram.types import (
     Update,
     User,
 )
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bot.filters import Inline
 from app.bot.i18n import LANGUAGES, N_, LeadLanguage, _, in_every_language
-from app.domain.campaigns.models import Campaign
+from app.bot.unit_of_work import Replies, Sessions, in_own_unit_of_work
+from app.domain.campaigns.service import CampaignService
 from app.domain.catalogs.service import CatalogService
-from app.domain.clock import Clock
 from app.domain.enums import EventType
 from app.domain.errors import DomainError
-from app.domain.leads.service import LeadService, ScoreNotifier
+from app.domain.leads.service import LeadService
 from app.domain.money import budget
 from app.domain.tenants.models import Tenant
 
 log = logging.getLogger("leadheat.bot")
 MAX_STORED_TEXT = 4096
+MAX_AREA_BUTTONS = 12
 
 # Each question, in the order asked, with what the bot says.
 QUESTIONS = {
@@ -80,6 +84,25 @@ BUDGETS = {
 }
 
 
+# What the inline buttons carry ("q:location:0", "skip:budget", "lang:fa"), packed and parsed
+# by aiogram's CallbackData, never split by hand.
+class AnswerButton(CallbackData, prefix="q"):
+    field: str
+    value: str
+
+
+class SkipButton(CallbackData, prefix="skip"):
+    field: str
+
+
+class BackButton(CallbackData, prefix="back"):
+    field: str
+
+
+class LanguageButton(CallbackData, prefix="lang"):
+    code: str
+
+
 class Qualify(StatesGroup):
     location = State()  # a typed area is accepted
     phone = State()  # a typed phone number is accepted
@@ -87,15 +110,14 @@ class Qualify(StatesGroup):
 
 @dataclass(frozen=True)
 class BotContext:
-    """What the handlers need, handed over by the dispatcher (no globals)."""
+    """What the handlers need besides their services, handed over by the dispatcher (no globals)."""
 
     tenant_id: uuid.UUID
     bot_id: int
-    sessions: async_sessionmaker[AsyncSession]
-    clock: Clock
-    notify: ScoreNotifier | None
+    sessions: Sessions  # for work after a reply was sent, in its own unit of work
     # Telegram user id -> lead id: the pair never changes, so it is looked up once.
     known_leads: dict[int, uuid.UUID] = field(default_factory=dict)
+    max_known_leads: int = 100_000
 
 
 def _name(user: User) -> str:
@@ -104,47 +126,40 @@ def _name(user: User) -> str:
     )
 
 
-async def _lead(ctx: BotContext, session: AsyncSession, user: User) -> tuple[LeadService, uuid.UUID]:
-    leads = LeadService(session, ctx.clock, ctx.notify)
+async def _lead_id(ctx: BotContext, leads: LeadService, user: User) -> uuid.UUID:
     lead_id = ctx.known_leads.get(user.id)
     if lead_id is None:
         lead_id = await leads.telegram_lead(
             ctx.tenant_id, user.id, name=_name(user), username=user.username, language=user.language_code
         )
-        if len(ctx.known_leads) > 100_000:
+        if len(ctx.known_leads) >= ctx.max_known_leads:
             ctx.known_leads.clear()
         ctx.known_leads[user.id] = lead_id
-    return leads, lead_id
+    return lead_id
 
 
 async def _interaction(
-    ctx: BotContext, update: Update, user: User, kind: EventType, payload: dict[str, Any] | None = None
+    ctx: BotContext,
+    leads: LeadService,
+    update: Update,
+    user: User,
+    kind: EventType,
+    payload: dict[str, Any] | None = None,
 ) -> uuid.UUID:
-    async with ctx.sessions() as session:
-        leads, lead_id = await _lead(ctx, session, user)
-        await leads.record(
-            ctx.tenant_id,
-            lead_id,
-            kind,
-            idempotency_key=f"tg:{ctx.bot_id}:{update.update_id}",
-            payload=payload,
-            source="telegram",
-        )
-        return lead_id
+    lead_id = await _lead_id(ctx, leads, user)
+    await leads.record(
+        ctx.tenant_id,
+        lead_id,
+        kind,
+        idempotency_key=f"tg:{ctx.bot_id}:{update.update_id}",
+        payload=payload,
+        source="telegram",
+    )
+    return lead_id
 
 
-async def _set_fields(ctx: BotContext, user: User, fields: dict[str, Any]) -> None:
-    async with ctx.sessions() as session:
-        leads, lead_id = await _lead(ctx, session, user)
-        await leads.update_profile(ctx.tenant_id, lead_id, fields, source="telegram")
-
-
-async def _tenant(ctx: BotContext) -> Tenant:
-    async with ctx.sessions() as session:
-        tenant = await session.get(Tenant, ctx.tenant_id)
-        await session.commit()
-        assert tenant is not None
-        return tenant
+async def _set_fields(ctx: BotContext, leads: LeadService, user: User, fields: dict[str, Any]) -> None:
+    await leads.update_profile(ctx.tenant_id, await _lead_id(ctx, leads, user), fields, source="telegram")
 
 
 def menu() -> ReplyKeyboardMarkup:
@@ -163,40 +178,72 @@ def budget_label(low: int, high: int, currency: str) -> str:
     return budget(low, high, currency, up_to=_("Up to {amount}"), from_=_("From {amount}"))
 
 
-async def question(field: str, ctx: BotContext, answers: dict[str, Any]) -> tuple[str, Any]:
+def _budgets(answers: dict[str, Any]) -> list[tuple[int, int]]:
+    return BUDGETS["rent" if answers.get("transaction_type") == "rent" else "buy"]
+
+
+def question(field: str, tenant: Tenant, answers: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     """The text and inline keyboard that ask for `field`."""
     if field == "location":
-        areas = (await _tenant(ctx)).areas or []
-        options = [(area, f"q:location:{i}") for i, area in enumerate(areas[:12])]
+        areas = (tenant.areas or [])[:MAX_AREA_BUTTONS]
+        options = [(area, AnswerButton(field=field, value=str(i))) for i, area in enumerate(areas)]
     elif field == "budget":
-        currency = (await _tenant(ctx)).currency
-        ranges = BUDGETS["rent" if answers.get("transaction_type") == "rent" else "buy"]
         options = [
-            (budget_label(low, high, currency), f"q:budget:{i}") for i, (low, high) in enumerate(ranges)
+            (budget_label(low, high, tenant.currency), AnswerButton(field=field, value=str(i)))
+            for i, (low, high) in enumerate(_budgets(answers))
         ]
     else:
-        options = [(_(label), f"q:{field}:{value}") for value, label in CHOICES[field].items()]
-    rows = [[InlineKeyboardButton(text=text, callback_data=data)] for text, data in options]
-    nav = [InlineKeyboardButton(text=_("Skip ⏭"), callback_data=f"skip:{field}")]
+        options = [
+            (_(label), AnswerButton(field=field, value=value)) for value, label in CHOICES[field].items()
+        ]
+    rows = [[InlineKeyboardButton(text=text, callback_data=data.pack())] for text, data in options]
+    nav = [InlineKeyboardButton(text=_("Skip ⏭"), callback_data=SkipButton(field=field).pack())]
     if ORDER.index(field) > 0:
-        nav.insert(0, InlineKeyboardButton(text=_("⬅ Back"), callback_data=f"back:{field}"))
+        nav.insert(0, InlineKeyboardButton(text=_("⬅ Back"), callback_data=BackButton(field=field).pack()))
     rows.append(nav)
     return _(QUESTIONS[field]), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def ask(message: Message, field: str, ctx: BotContext, state: FSMContext, *, edit: bool) -> None:
+async def ask(
+    message: Message,
+    field: str,
+    tenant: Tenant,
+    state: FSMContext,
+    replies: Replies,
+    *,
+    edit: bool,
+) -> None:
     data = await state.get_data()
-    text, keyboard = await question(field, ctx, data.get("answers", {}))
+    text, keyboard = question(field, tenant, data.get("answers", {}))
     await state.set_state(Qualify.location if field == "location" else None)
-    if edit:
-        await message.edit_text(text, reply_markup=keyboard)
-    else:
-        await message.answer(text, reply_markup=keyboard)
+    replies.add(
+        message.edit_text(text, reply_markup=keyboard)
+        if edit
+        else message.answer(text, reply_markup=keyboard)
+    )
 
 
-async def ask_phone(message: Message, state: FSMContext) -> None:
+async def ask_phone(message: Message, state: FSMContext, replies: Replies) -> None:
     await state.set_state(Qualify.phone)
-    await message.answer(_("Share your phone number with the button below, or type it."), reply_markup=menu())
+    replies.add(
+        message.answer(_("Share your phone number with the button below, or type it."), reply_markup=menu())
+    )
+
+
+def answered_fields(button: AnswerButton, tenant: Tenant, answers: dict[str, Any]) -> dict[str, Any] | None:
+    """The lead's fields a tapped answer sets; None for a button we never offered."""
+    field, value = button.field, button.value
+    if field in CHOICES and value in CHOICES[field]:
+        return {field: value}
+    if field == "location" and value.isdigit():
+        areas = tenant.areas or []
+        return {"location": areas[int(value)]} if int(value) < len(areas) else None
+    if field == "budget" and value.isdigit():
+        ranges = _budgets(answers)
+        if int(value) < len(ranges):
+            low, high = ranges[int(value)]
+            return {"budget_min": low or None, "budget_max": high or None}
+    return None
 
 
 def build_router() -> Router:
@@ -209,7 +256,14 @@ def build_router() -> Router:
     @router.message(CommandStart(deep_link=True))
     @router.message(CommandStart())
     async def start(
-        message: Message, command: CommandObject, state: FSMContext, ctx: BotContext, event_update: Update
+        message: Message,
+        command: CommandObject,
+        state: FSMContext,
+        ctx: BotContext,
+        event_update: Update,
+        leads: LeadService,
+        campaigns: CampaignService,
+        replies: Replies,
     ) -> None:
         user = message.from_user
         if user is None:
@@ -218,184 +272,232 @@ def build_router() -> Router:
         payload = (command.args or "").strip()
         if payload.startswith("qr_"):
             slug = payload[3:][:40].lower()
-            async with ctx.sessions() as session:
-                known = await session.scalar(
-                    Campaign.__table__.select()
-                    .with_only_columns(Campaign.id)
-                    .where(Campaign.tenant_id == ctx.tenant_id, Campaign.slug == slug)
-                )
-                await session.commit()
-            await _interaction(
-                ctx,
-                event_update,
-                user,
-                EventType.QR_SCAN,
-                {"campaign": slug, "known_campaign": known is not None},
-            )
+            known = await campaigns.exists(ctx.tenant_id, slug)
+            scan = {"campaign": slug, "known_campaign": known}
+            await _interaction(ctx, leads, event_update, user, EventType.QR_SCAN, scan)
         else:
-            await _interaction(ctx, event_update, user, EventType.BUTTON, {"command": "start"})
-        tenant = await _tenant(ctx)
+            await _interaction(ctx, leads, event_update, user, EventType.BUTTON, {"command": "start"})
+        tenant = await leads.tenant(ctx.tenant_id)
         welcome = _("Welcome to {agency}! I can send you our catalog and match you with the right homes.")
-        await message.answer(welcome.format(agency=tenant.name), reply_markup=menu())
-        await ask(message, ORDER[0], ctx, state, edit=False)
+        replies.add(message.answer(welcome.format(agency=tenant.name), reply_markup=menu()))
+        await ask(message, ORDER[0], tenant, state, replies, edit=False)
 
-    @router.callback_query(Inline(F.data.startswith("q:")))
-    async def answer(query: CallbackQuery, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
-        parts = (query.data or "").split(":", 2)
-        field, value = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
-        data = await state.get_data()
-        answers = dict(data.get("answers", {}))
-        fields: dict[str, Any] | None = None
-        if field in CHOICES and value in CHOICES[field]:
-            fields = {field: value}
-        elif field == "location" and value.isdigit():
-            areas = (await _tenant(ctx)).areas or []
-            if int(value) < len(areas):
-                fields = {"location": areas[int(value)]}
-        elif field == "budget" and value.isdigit():
-            ranges = BUDGETS["rent" if answers.get("transaction_type") == "rent" else "buy"]
-            if int(value) < len(ranges):
-                low, high = ranges[int(value)]
-                fields = {"budget_min": low or None, "budget_max": high or None}
-        if fields is None:
-            await query.answer(_(NOT_UNDERSTOOD))
-            return
-        await _interaction(ctx, event_update, query.from_user, EventType.BUTTON, {"answer": field})
-        await _set_fields(ctx, query.from_user, fields)
-        answers[field] = value
-        await state.update_data(answers=answers)
-        await query.answer()
-        await _next(query, field, ctx, state)
-
-    @router.callback_query(Inline(F.data.startswith("skip:") | F.data.startswith("back:")))
-    async def navigate(
-        query: CallbackQuery, state: FSMContext, ctx: BotContext, event_update: Update
+    @router.callback_query(AnswerButton.filter())
+    async def answer(
+        query: CallbackQuery,
+        callback_data: AnswerButton,
+        state: FSMContext,
+        ctx: BotContext,
+        event_update: Update,
+        leads: LeadService,
+        replies: Replies,
     ) -> None:
-        action, _sep, field = (query.data or "").partition(":")
-        if field not in QUESTIONS:
-            await query.answer(_(NOT_UNDERSTOOD))
+        answers = dict((await state.get_data()).get("answers", {}))
+        tenant = await leads.tenant(ctx.tenant_id)
+        fields = answered_fields(callback_data, tenant, answers)
+        if fields is None:
+            replies.add(query.answer(_(NOT_UNDERSTOOD)))
             return
-        await _interaction(ctx, event_update, query.from_user, EventType.BUTTON, {action: field})
-        await query.answer()
-        if action == "back":
+        field = callback_data.field
+        await _interaction(ctx, leads, event_update, query.from_user, EventType.BUTTON, {"answer": field})
+        await _set_fields(ctx, leads, query.from_user, fields)
+        answers[field] = callback_data.value
+        await state.update_data(answers=answers)
+        replies.add(query.answer())
+        await _next(query, field, tenant, state, replies)
+
+    @router.callback_query(SkipButton.filter())
+    @router.callback_query(BackButton.filter())
+    async def navigate(
+        query: CallbackQuery,
+        callback_data: SkipButton | BackButton,
+        state: FSMContext,
+        ctx: BotContext,
+        event_update: Update,
+        leads: LeadService,
+        replies: Replies,
+    ) -> None:
+        field = callback_data.field
+        action = callback_data.__prefix__
+        if field not in QUESTIONS:
+            replies.add(query.answer(_(NOT_UNDERSTOOD)))
+            return
+        await _interaction(ctx, leads, event_update, query.from_user, EventType.BUTTON, {action: field})
+        replies.add(query.answer())
+        tenant = await leads.tenant(ctx.tenant_id)
+        if isinstance(callback_data, BackButton):
             previous = ORDER[max(0, ORDER.index(field) - 1)]
             if isinstance(query.message, Message):
-                await ask(query.message, previous, ctx, state, edit=True)
+                await ask(query.message, previous, tenant, state, replies, edit=True)
         else:
-            await _next(query, field, ctx, state)
+            await _next(query, field, tenant, state, replies)
 
-    @router.callback_query(Inline(F.data.startswith("lang:")))
+    @router.callback_query(LanguageButton.filter())
     async def choose_language(
-        query: CallbackQuery, state: FSMContext, ctx: BotContext, i18n_middleware: LeadLanguage
+        query: CallbackQuery,
+        callback_data: LanguageButton,
+        state: FSMContext,
+        ctx: BotContext,
+        i18n_middleware: LeadLanguage,
+        leads: LeadService,
+        replies: Replies,
     ) -> None:
-        code = (query.data or "").partition(":")[2]
+        code = callback_data.code
         if code not in LANGUAGES:
-            await query.answer()
+            replies.add(query.answer())
             return
         await i18n_middleware.set_locale(state, code)  # this reply already speaks it
-        await _set_fields(ctx, query.from_user, {"language": code})
-        await query.answer()
+        await _set_fields(ctx, leads, query.from_user, {"language": code})
+        replies.add(query.answer())
         if isinstance(query.message, Message):
-            await query.message.answer(LANGUAGES[code], reply_markup=menu())
+            replies.add(query.message.answer(LANGUAGES[code], reply_markup=menu()))
 
     @router.callback_query()
-    async def unknown_callback(query: CallbackQuery) -> None:
-        await query.answer(_(NOT_UNDERSTOOD))
+    async def unknown_callback(query: CallbackQuery, replies: Replies) -> None:
+        replies.add(query.answer(_(NOT_UNDERSTOOD)))
 
     @router.message(Inline(F.contact))
-    async def contact(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+    async def contact(
+        message: Message,
+        state: FSMContext,
+        ctx: BotContext,
+        event_update: Update,
+        leads: LeadService,
+        replies: Replies,
+    ) -> None:
         user = message.from_user
         if user is None or message.contact is None:
             return
         if message.contact.user_id != user.id:  # someone else's contact card
             own_contact = _("Please share your own contact with the button below.")
-            await message.answer(own_contact, reply_markup=menu())
+            replies.add(message.answer(own_contact, reply_markup=menu()))
             return
-        await _interaction(ctx, event_update, user, EventType.BUTTON, {"contact": "shared"})
+        await _interaction(ctx, leads, event_update, user, EventType.BUTTON, {"contact": "shared"})
         try:
-            await _set_fields(ctx, user, {"phone": message.contact.phone_number})
+            await _set_fields(ctx, leads, user, {"phone": message.contact.phone_number})
         except DomainError:
-            await message.answer(_(BAD_PHONE), reply_markup=menu())
+            replies.add(message.answer(_(BAD_PHONE), reply_markup=menu()))
             return
         await state.set_state(None)
-        await message.answer(_(THANKS_PHONE), reply_markup=menu())
+        replies.add(message.answer(_(THANKS_PHONE), reply_markup=menu()))
 
     @router.message(Inline(F.text.in_(in_every_language(CATALOG))))
-    async def catalog(message: Message, ctx: BotContext, event_update: Update) -> None:
+    async def catalog(
+        message: Message,
+        ctx: BotContext,
+        event_update: Update,
+        leads: LeadService,
+        catalogs: CatalogService,
+        replies: Replies,
+    ) -> None:
         """Send the newest catalog (Telegram's file id after the first upload); each send is a view."""
         user = message.from_user
         assert user is not None
-        async with ctx.sessions() as session:
-            newest = await CatalogService(session).newest(ctx.tenant_id)
+        newest = await catalogs.newest(ctx.tenant_id)
         if newest is None:
             no_catalog = _("Our catalog is being updated; an agent will send it to you.")
-            await message.answer(no_catalog, reply_markup=menu())
+            replies.add(message.answer(no_catalog, reply_markup=menu()))
             return
-        reuse = newest.telegram_bot_id == ctx.bot_id and newest.telegram_file_id
-        document = (
-            newest.telegram_file_id if reuse else BufferedInputFile(newest.data, filename=newest.filename)
+        await _interaction(
+            ctx, leads, event_update, user, EventType.CATALOG_VIEW, {"catalog": str(newest.id)}
         )
-        sent = await message.answer_document(document, caption=newest.title)
-        if not reuse and sent.document is not None:
-            async with ctx.sessions() as session:
-                await CatalogService(session).remember_file_id(
-                    ctx.tenant_id, newest.id, ctx.bot_id, sent.document.file_id
-                )
-        await _interaction(ctx, event_update, user, EventType.CATALOG_VIEW, {"catalog": str(newest.id)})
+        reuse = newest.telegram_bot_id == ctx.bot_id and newest.telegram_file_id
+        if reuse:
+            replies.add(message.answer_document(newest.telegram_file_id, caption=newest.title))
+            return
+        catalog_id, tenant_id = newest.id, ctx.tenant_id
+
+        async def remember_file_id(sent: Message) -> None:
+            if sent.document is None:
+                return
+            file_id = sent.document.file_id
+
+            async def work(session: AsyncSession) -> None:
+                await CatalogService(session).remember_file_id(tenant_id, catalog_id, ctx.bot_id, file_id)
+
+            await in_own_unit_of_work(ctx.sessions, work, tenant_id)
+
+        upload = BufferedInputFile(newest.data, filename=newest.filename)
+        replies.add(message.answer_document(upload, caption=newest.title), after_sent=remember_file_id)
 
     @router.message(Inline(F.text.in_(in_every_language(PREFERENCES) | in_every_language(LANGUAGE))))
-    async def menu_button(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+    async def menu_button(
+        message: Message,
+        state: FSMContext,
+        ctx: BotContext,
+        event_update: Update,
+        leads: LeadService,
+        replies: Replies,
+    ) -> None:
         user = message.from_user
         assert user is not None
-        await _interaction(ctx, event_update, user, EventType.BUTTON, {"menu": message.text})
+        await _interaction(ctx, leads, event_update, user, EventType.BUTTON, {"menu": message.text})
         if message.text in in_every_language(LANGUAGE):
             await state.set_state(None)  # a typed area or phone is no longer awaited
             keyboard = InlineKeyboardMarkup(
                 inline_keyboard=[
-                    [InlineKeyboardButton(text=name, callback_data=f"lang:{code}")]
+                    [InlineKeyboardButton(text=name, callback_data=LanguageButton(code=code).pack())]
                     for code, name in LANGUAGES.items()
                 ]
             )
-            await message.answer(_("Choose your language:"), reply_markup=keyboard)
+            replies.add(message.answer(_("Choose your language:"), reply_markup=keyboard))
         else:
             await state.update_data(answers={})
-            await ask(message, ORDER[0], ctx, state, edit=False)
+            await ask(message, ORDER[0], await leads.tenant(ctx.tenant_id), state, replies, edit=False)
 
     @router.message(StateFilter(Qualify.phone), Inline(F.text))
-    async def typed_phone(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+    async def typed_phone(
+        message: Message,
+        state: FSMContext,
+        ctx: BotContext,
+        event_update: Update,
+        leads: LeadService,
+        replies: Replies,
+    ) -> None:
         user = message.from_user
         assert user is not None and message.text is not None
-        await _interaction(
-            ctx, event_update, user, EventType.MESSAGE, {"text": message.text[:MAX_STORED_TEXT]}
-        )
+        text = {"text": message.text[:MAX_STORED_TEXT]}
+        await _interaction(ctx, leads, event_update, user, EventType.MESSAGE, text)
         try:
-            await _set_fields(ctx, user, {"phone": message.text[:64]})
-        except DomainError:
-            await message.answer(_(BAD_PHONE))
+            await _set_fields(ctx, leads, user, {"phone": message.text[:64]})
+        except DomainError:  # the message still counts; the lead is asked again
+            replies.add(message.answer(_(BAD_PHONE)))
             return
         await state.set_state(None)
-        await message.answer(_(THANKS_PHONE), reply_markup=menu())
+        replies.add(message.answer(_(THANKS_PHONE), reply_markup=menu()))
 
     @router.message(StateFilter(Qualify.location), Inline(F.text))
-    async def typed_area(message: Message, state: FSMContext, ctx: BotContext, event_update: Update) -> None:
+    async def typed_area(
+        message: Message,
+        state: FSMContext,
+        ctx: BotContext,
+        event_update: Update,
+        leads: LeadService,
+        replies: Replies,
+    ) -> None:
         user = message.from_user
         assert user is not None and message.text is not None
-        await _interaction(
-            ctx, event_update, user, EventType.MESSAGE, {"text": message.text[:MAX_STORED_TEXT]}
-        )
-        await _set_fields(ctx, user, {"location": message.text[:200]})
-        await ask(message, "budget", ctx, state, edit=False)
+        text = {"text": message.text[:MAX_STORED_TEXT]}
+        await _interaction(ctx, leads, event_update, user, EventType.MESSAGE, text)
+        await _set_fields(ctx, leads, user, {"location": message.text[:200]})
+        await ask(message, "budget", await leads.tenant(ctx.tenant_id), state, replies, edit=False)
 
     @router.message(Inline(F.voice))
-    async def voice(message: Message, ctx: BotContext, event_update: Update) -> None:
+    async def voice(
+        message: Message, ctx: BotContext, event_update: Update, leads: LeadService, replies: Replies
+    ) -> None:
         user = message.from_user
         assert user is not None and message.voice is not None
         payload = {"file_id": message.voice.file_id, "duration": message.voice.duration}
-        await _interaction(ctx, event_update, user, EventType.VOICE_MESSAGE, payload)
-        await message.answer(_("Thank you for your voice message! An agent will listen to it shortly."))
+        await _interaction(ctx, leads, event_update, user, EventType.VOICE_MESSAGE, payload)
+        replies.add(
+            message.answer(_("Thank you for your voice message! An agent will listen to it shortly."))
+        )
 
     @router.message(Inline(F.text | F.photo | F.document))
-    async def text_or_file(message: Message, ctx: BotContext, event_update: Update) -> None:
+    async def text_or_file(
+        message: Message, ctx: BotContext, event_update: Update, leads: LeadService, replies: Replies
+    ) -> None:
         user = message.from_user
         assert user is not None
         payload: dict[str, Any] = {}
@@ -407,25 +509,27 @@ def build_router() -> Router:
             payload["photo_file_id"] = message.photo[-1].file_id
         if message.document:
             payload["document_file_id"] = message.document.file_id
-        await _interaction(ctx, event_update, user, EventType.MESSAGE, payload)
-        await message.answer(_("Thank you for your message! An agent will read it shortly."))
+        await _interaction(ctx, leads, event_update, user, EventType.MESSAGE, payload)
+        replies.add(message.answer(_("Thank you for your message! An agent will read it shortly.")))
 
     @router.message()
-    async def anything_else(message: Message) -> None:
+    async def anything_else(message: Message, replies: Replies) -> None:
         """Stickers, locations, polls...: answered politely, not counted."""
         if message.from_user is not None:
-            await message.answer(_(NOT_UNDERSTOOD), reply_markup=menu())
+            replies.add(message.answer(_(NOT_UNDERSTOOD), reply_markup=menu()))
 
     return router
 
 
-async def _next(query: CallbackQuery, field: str, ctx: BotContext, state: FSMContext) -> None:
+async def _next(
+    query: CallbackQuery, field: str, tenant: Tenant, state: FSMContext, replies: Replies
+) -> None:
     """The question after `field`, or the phone request at the end."""
     following = ORDER.index(field) + 1 if field in QUESTIONS else len(ORDER)
     if not isinstance(query.message, Message):
         return
     if following < len(ORDER):
-        await ask(query.message, ORDER[following], ctx, state, edit=True)
+        await ask(query.message, ORDER[following], tenant, state, replies, edit=True)
     else:
-        await query.message.edit_text(_("Thank you! An agent will contact you soon."))
-        await ask_phone(query.message, state)
+        replies.add(query.message.edit_text(_("Thank you! An agent will contact you soon.")))
+        await ask_phone(query.message, state, replies)

@@ -8,15 +8,11 @@ updates the catalogs and compiles them; the compiled `.mo` files are committed s
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import FSMI18nMiddleware, I18n
-
-from app.domain.leads.models import Lead
 
 LOCALES = Path(__file__).parent / "locales"
 # The choices of the language button, each in its own language.
@@ -55,20 +51,9 @@ class LeadLanguage(FSMI18nMiddleware):
         if state is not None and (picked := (await state.get_data()).get(self.key)):
             return str(picked)
         user: User | None = data.get("event_from_user")
-        ctx = data.get("ctx")
-        stored = await _stored_language(ctx.sessions, ctx.tenant_id, user.id) if ctx and user else None
+        ctx, leads = data.get("ctx"), data.get("leads")
+        stored = await leads.telegram_language(ctx.tenant_id, user.id) if ctx and leads and user else None
         locale = language_of(stored or (user.language_code if user else None))
         if state is not None:
             await state.update_data({self.key: locale})
         return locale
-
-
-async def _stored_language(sessions: Any, tenant_id: uuid.UUID, telegram_user_id: int) -> str | None:
-    async with sessions() as session:
-        language = await session.scalar(
-            sa.select(Lead.language).where(
-                Lead.tenant_id == tenant_id, Lead.telegram_user_id == telegram_user_id
-            )
-        )
-        await session.commit()
-    return language

@@ -32,9 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.bot.handlers import BotContext, build_router
 from app.bot.ordering import OnePerUser
+from app.bot.unit_of_work import UnitOfWork
+from app.db import reads_only, unit_of_work
 from app.domain.bots.service import BotCredentials, BotTokenService
 from app.domain.clock import Clock
-from app.domain.leads.service import ScoreNotifier
+from app.domain.leads.changes import ScoreNotifier
 
 log = logging.getLogger("leadheat.bot")
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -112,8 +114,10 @@ class BotManager:
             await self.stop_all()
 
     async def sync(self) -> None:
-        async with self.sessions() as session:
-            wanted = {c.tenant_id: c for c in await BotTokenService(session, self.secret_key).all_tokens()}
+        with reads_only():
+            async with unit_of_work(self.sessions) as session:
+                tokens = await BotTokenService(session, self.secret_key).all_tokens()
+        wanted = {c.tenant_id: c for c in tokens}
         for tenant_id, running in list(self.running.items()):
             if tenant_id not in wanted or wanted[tenant_id].token != running.token or running.task.done():
                 await self._stop(tenant_id)
@@ -151,8 +155,9 @@ class BotManager:
         await self._mark(credentials.tenant_id, "working", me.username)
         dispatcher = Dispatcher(storage=MemoryStorage())
         dispatcher.update.outer_middleware(OnePerUser())  # a lead's taps apply in the order made
+        dispatcher.update.outer_middleware(UnitOfWork(self.sessions, self.clock, self.notify))
         dispatcher.include_router(build_router())
-        context = BotContext(credentials.tenant_id, me.id, self.sessions, self.clock, self.notify)
+        context = BotContext(credentials.tenant_id, me.id, self.sessions)
         task = asyncio.create_task(
             dispatcher.start_polling(
                 bot,
@@ -197,5 +202,5 @@ class BotManager:
             await self._stop(tenant_id)
 
     async def _mark(self, tenant_id: uuid.UUID, status: str, username: str | None = None) -> None:
-        async with self.sessions() as session:
+        async with unit_of_work(self.sessions) as session:
             await BotTokenService(session, self.secret_key).mark(tenant_id, status, username)

@@ -23,6 +23,8 @@ MAX_SCORE = 100
 MAX_POINTS = 1_000
 MAX_TIER_AGE_SECONDS = 10 * 365 * 24 * 3600
 MAX_RECENCY_TIERS = 10
+# The engagement counters a lead carries (columns of the lead table, fields of LeadState).
+COUNTER_FIELDS = ("qr_scan_count", "catalog_views", "messages_count", "voice_messages_count")
 
 
 class Temperature(enum.StrEnum):
@@ -71,7 +73,7 @@ class LeadState:
         """Read the scoring inputs off any object or mapping that carries them (a model, a row)."""
         get = obj.get if isinstance(obj, Mapping) else lambda name: getattr(obj, name)
         values = {f.name: get(f.name) for f in fields(cls)}
-        for counter in ("qr_scan_count", "catalog_views", "messages_count", "voice_messages_count"):
+        for counter in COUNTER_FIELDS:
             values[counter] = values[counter] or 0
         return cls(**values)
 

@@ -49,8 +49,6 @@ class HealthController(Controller):
                 },
                 status_code=HTTP_503_SERVICE_UNAVAILABLE,
             )
-        finally:
-            await db_session.rollback()
         if current != expected:
             return Response(
                 {

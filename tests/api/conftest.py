@@ -13,12 +13,13 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 from litestar.testing import AsyncTestClient
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.domain.clock import FrozenClock
 from app.domain.tenants.service import NewTenant
 from app.main import create_app
+from app.sweep import sweep_once
 from tests.conftest import make_tenant
 
 LINK_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
@@ -36,6 +37,12 @@ class Api:
     tenant_id: uuid.UUID
     token: str
     clock: FrozenClock
+    sessions: async_sessionmaker[AsyncSession] | None = None
+
+    async def sweep(self) -> int:
+        """What the app's background sweep does every few seconds, now."""
+        assert self.sessions is not None
+        return await sweep_once(self.sessions, self.clock)
 
     @property
     def base(self) -> str:
@@ -133,8 +140,13 @@ async def client(
 
 
 @pytest.fixture
-def api(client: AsyncTestClient, tenant: NewTenant, clock: FrozenClock) -> Api:
-    return Api(client, tenant.tenant.id, tenant.api_token, clock)
+def api(
+    client: AsyncTestClient,
+    tenant: NewTenant,
+    clock: FrozenClock,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> Api:
+    return Api(client, tenant.tenant.id, tenant.api_token, clock, session_factory)
 
 
 @pytest.fixture

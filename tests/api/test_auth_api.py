@@ -71,6 +71,7 @@ async def test_a_revoked_token_is_401_and_others_keep_working(api: Api, session:
     assert (await api.client.get(api.url("/leads"), headers=crm)).status_code == 200
 
     await TokenService(session, api.clock).revoke(api.tenant_id, issued.id)
+    await session.commit()
     lead = await api.create_lead(name="Still mine")
     for method, path, kwargs in routes(lead["id"]):
         error_of(await call(api, method, path, crm, kwargs), 401)

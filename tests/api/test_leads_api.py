@@ -278,8 +278,12 @@ async def test_list_orders_by_live_score_then_newest(api: Api):
     names = [x["name"] for x in (await api.get("/leads")).json()]
     assert names == ["Chatty", "Qualified", "Twin new", "Twin old"]
 
-    # Three days of silence: Chatty drops to 2 and the order follows at once (no sweep ran).
+    # Three days of silence: Chatty drops to 2 at once for every reader; the order follows with
+    # the sweep (every few seconds in a running app), and reading never writes.
     api.clock.now = T0 + timedelta(hours=72)
+    listed = (await api.get("/leads")).json()
+    assert [(x["name"], x["lead_score"]) for x in listed][0] == ("Chatty", 2)
+    assert await api.sweep() == 1
     listed = (await api.get("/leads")).json()
     assert [x["id"] for x in listed] == [qualified["id"], twin_new["id"], twin_old["id"], chatty["id"]]
     assert [x["lead_score"] for x in listed] == [20, 5, 5, 2]
@@ -337,9 +341,10 @@ async def test_filter_by_temperature_one_or_several(api: Api):
     error_of(await api.get("/leads?temperature=tepid"), 422, "temperature")
 
 
-async def test_filter_by_temperature_uses_the_live_temperature(api: Api):
+async def test_filter_by_temperature_follows_the_sweep(api: Api):
     ids = await seed_for_filters(api)
     api.clock.now = T0 + timedelta(hours=1)  # every recency drops 20 -> 15
+    await api.sweep()
     hot = (await api.get("/leads?temperature=hot")).json()
     assert sorted(x["id"] for x in hot) == sorted([ids["burning"], ids["hot"]])
     assert {x["lead_score"] for x in hot} == {56, 69}

@@ -24,6 +24,7 @@ TOKEN = "333333333:" + "C" * 35
 async def test_bot_token_is_saved_hidden_and_removable(
     browser_client: AsyncTestClient, session: AsyncSession, tenant: NewTenant
 ):
+    await session.commit()
     await log_in(browser_client, tenant.admin.email)
     token = await csrf(browser_client)
     bad = await browser_client.post("/settings/bot-token", data={"token": "hello", "_csrf_token": token})
@@ -42,6 +43,7 @@ async def test_bot_token_is_saved_hidden_and_removable(
 async def test_catalog_upload_checks_the_file(
     browser_client: AsyncTestClient, session: AsyncSession, tenant: NewTenant
 ):
+    await session.commit()
     await log_in(browser_client, tenant.admin.email)
     token = await csrf(browser_client)
     not_pdf = await browser_client.post(
@@ -81,6 +83,7 @@ async def test_voice_notes_play_through_the_server_and_stay_in_their_tenant(
         )
         other = await make_tenant(session, clock, "Other")
         async with AsyncTestClient(create_app(settings, clock=clock)) as client:
+            await session.commit()
             await log_in(client, tenant.admin.email)
             page = await client.get(f"/leads/{lead_id}")
             assert f'src="/leads/{lead_id}/voice/{result.event_id}"' in page.text
@@ -90,5 +93,6 @@ async def test_voice_notes_play_through_the_server_and_stay_in_their_tenant(
             assert audio.content == b"OggS fake voice"
             assert TOKEN not in page.text
             await client.post("/logout", data={"_csrf_token": await csrf(client)})
+            await session.commit()
             await log_in(client, other.admin.email)
             assert (await client.get(f"/leads/{lead_id}/voice/{result.event_id}")).status_code == 404

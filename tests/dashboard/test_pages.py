@@ -65,6 +65,7 @@ async def test_cards_in_live_order_with_badges_and_the_card_fields(
         await leads.record(t, hot, kind)
     await leads.record(t, cold, "message")
 
+    await session.commit()
     assert (await log_in(browser_client, tenant.admin.email)).status_code in (302, 303)
     page = await browser_client.get("/")
     assert page.status_code == 200
@@ -95,6 +96,7 @@ async def test_fragments_filter_and_search(
     t = tenant.tenant.id
     await leads.create(t, {"name": "Sara", "phone": "050 123 4567"})
     await leads.create(t, {"name": "Omar", "status": "won"})
+    await session.commit()
     await log_in(browser_client, tenant.admin.email)
     by_phone = await browser_client.get("/cards?q=050 123", headers={"HX-Request": "true"})
     assert "Sara" in by_phone.text and "Omar" not in by_phone.text
@@ -108,6 +110,7 @@ async def test_another_tenants_lead_is_not_found(
 ):
     other = await make_tenant(session, clock, "Rival Realty")
     theirs = (await LeadService(session, clock).create(other.tenant.id, {"name": "Their Lead"})).lead.id
+    await session.commit()
     await log_in(browser_client, tenant.admin.email)
     response = await browser_client.get(f"/leads/{theirs}")
     assert response.status_code == 404 and "Their Lead" not in response.text
@@ -125,6 +128,7 @@ async def test_lead_page_shows_the_breakdown_and_edits_are_validated(
     t = tenant.tenant.id
     lead_id = (await leads.create(t, {"name": "Ahmad"})).lead.id
     await leads.record(t, lead_id, "message", payload={"text": "I'm interested in 2BR"})
+    await session.commit()
     await log_in(browser_client, tenant.admin.email)
     page = await browser_client.get(f"/leads/{lead_id}")
     assert "engagement 1/40" in page.text and "recency 20/20" in page.text and "drops to 16" in page.text

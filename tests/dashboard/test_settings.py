@@ -39,6 +39,7 @@ async def test_agents_cannot_open_settings(
         role="agent",
         password="agent-password",
     )
+    await session.commit()
     await log_in(browser_client, "agent@example.com", "agent-password")
     assert (await browser_client.get("/")).status_code == 200
     assert "Settings</a>" not in (await browser_client.get("/")).text
@@ -56,6 +57,7 @@ async def test_rules_preview_then_save_rescores_and_audits(
     leads = LeadService(session, clock)
     lead_id = (await leads.create(t, {"name": "Talker"})).lead.id
     await leads.record(t, lead_id, "message")  # 21 cold
+    await session.commit()
     await log_in(browser_client, tenant.admin.email)
     token = await csrf(browser_client)
     preview = await browser_client.post(
@@ -96,6 +98,7 @@ async def test_api_tokens_are_shown_once_and_can_be_revoked(
 async def test_invited_agent_logs_in_until_deactivated(
     browser_client: AsyncTestClient, session: AsyncSession, tenant: NewTenant
 ):
+    await session.commit()
     await log_in(browser_client, tenant.admin.email)
     token = await csrf(browser_client)
     bad = await browser_client.post(
@@ -115,6 +118,7 @@ async def test_invited_agent_logs_in_until_deactivated(
     [bea] = [a for a in await agents.list_agents(session, tenant.tenant.id) if a.email == "bea@example.com"]
     await browser_client.post(f"/settings/agents/{bea.id}/active", data={"active": "0", "_csrf_token": token})
     await browser_client.post("/logout", data={"_csrf_token": token})
+    await session.commit()
     assert (await log_in(browser_client, "bea@example.com", "bea-password")).status_code == 401
 
 
@@ -150,6 +154,7 @@ async def test_roles_change_but_never_your_own(
     ann = await agents.invite(
         session, tenant.tenant.id, email="ann@example.com", name="Ann", role="agent", password="ann-password"
     )
+    await session.commit()
     await log_in(browser_client, tenant.admin.email)
     token = await csrf(browser_client)
     own = await browser_client.post(
@@ -158,5 +163,6 @@ async def test_roles_change_but_never_your_own(
     assert own.status_code == 422 and "your own admin role" in own.text
     await browser_client.post(f"/settings/agents/{ann.id}/role", data={"role": "admin", "_csrf_token": token})
     await browser_client.post("/logout", data={"_csrf_token": token})
+    await session.commit()
     await log_in(browser_client, "ann@example.com", "ann-password")
     assert (await browser_client.get("/settings")).status_code == 200

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from app.db import create_engine
+from app.db import create_engine, unit_of_work
 from app.domain.tenants.service import TenantService
 from bench.common import served_app
 from tests.system.conftest import litestar
@@ -38,7 +38,7 @@ class Site:
 
 async def _prepare(url: str) -> tuple[str, str]:
     engine = create_engine(url)
-    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+    async with unit_of_work(async_sessionmaker(engine, expire_on_commit=False)) as session:
         created = await TenantService(session).create(
             name="E2E Realty", admin_email=EMAIL, admin_password=PASSWORD
         )

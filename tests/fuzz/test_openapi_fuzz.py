@@ -41,7 +41,9 @@ async def _prepare() -> tuple[str, str, list[str]]:
         await conn.run_sync(Base.metadata.create_all)
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+    from app.db import unit_of_work
+
+    async with unit_of_work(async_sessionmaker(engine, expire_on_commit=False)) as session:
         created = await TenantService(session).create(
             name="Fuzz Realty", admin_email="fuzz@example.com", admin_password="fuzzing-password"
         )

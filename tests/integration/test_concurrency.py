@@ -7,6 +7,7 @@ import asyncio
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db import unit_of_work
 from app.domain.clock import FrozenClock
 from app.domain.leads.models import LeadEvent
 from app.domain.leads.service import LeadService
@@ -23,9 +24,10 @@ async def test_500_concurrent_messages_all_count(
 ):
     tenant_id = tenant.tenant.id
     lead_id = (await LeadService(session, clock).create(tenant_id, {"name": "Busy"})).lead.id
+    await session.commit()
 
     async def one_message(i: int) -> int:
-        async with session_factory() as own:
+        async with unit_of_work(session_factory) as own:
             result = await LeadService(own, clock).record(tenant_id, lead_id, "message", payload={"n": i})
             return result.score
 
@@ -55,9 +57,10 @@ async def test_same_idempotency_key_concurrently_counts_once(
 ):
     tenant_id = tenant.tenant.id
     lead_id = (await LeadService(session, clock).create(tenant_id, {"name": "Retry"})).lead.id
+    await session.commit()
 
     async def deliver() -> bool:
-        async with session_factory() as own:
+        async with unit_of_work(session_factory) as own:
             result = await LeadService(own, clock).record(
                 tenant_id, lead_id, "qr_scan", idempotency_key="update-42"
             )

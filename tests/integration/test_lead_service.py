@@ -85,12 +85,15 @@ async def test_expo_timeline(session: AsyncSession, clock: FrozenClock, tenant: 
     assert result.breakdown["next_boundary"] == (start + timedelta(minutes=85)).isoformat()
     assert result.breakdown["score_after_boundary"] == 62
 
-    await at(85)  # 11:25
+    await at(85)  # 11:25: a reader sees 62 at once; the stored score follows with the sweep
+    scored = await service.get(t, lead_id)
+    assert (scored.score.total, scored.lead.lead_score) == (62, 67)
+    assert await service.sweep() == 1
     scored = await service.get(t, lead_id)
     assert (scored.score.total, scored.lead.lead_score, scored.lead.temperature.value) == (62, 62, "hot")
     clock.now = start + timedelta(days=13)
     listed = await service.list(t)
-    assert [(x.id, x.lead_score, x.temperature.value) for x in listed] == [(lead_id, 47, "warm")]
+    assert [(x.lead.id, x.score.total, x.score.temperature.value) for x in listed] == [(lead_id, 47, "warm")]
 
 
 async def test_everything_maxed_is_100_burning(session: AsyncSession, clock: FrozenClock, tenant: NewTenant):
@@ -255,12 +258,15 @@ async def test_list_orders_by_live_score_then_newest(
     qualified = await new_lead(service, tenant, name="Qualified", phone="+971501234567")  # 10, stays 10
     clock.now += timedelta(seconds=1)
     tie = await new_lead(service, tenant, name="Newer tie", budget_max=5)  # 10, newer
-    assert [x.id for x in await service.list(t)] == [talker, tie, qualified]
+    assert [x.lead.id for x in await service.list(t)] == [talker, tie, qualified]
     clock.now += timedelta(days=3)
-    assert [x.id for x in await service.list(t)] == [tie, qualified, talker]
-    assert [x.id for x in await service.list(t, query="qualif")] == [qualified]
-    assert [x.id for x in await service.list(t, query="050 123 4567")] == [qualified]
-    assert [x.id for x in await service.list(t, temperatures=["cold"], limit=2)] == [tie, qualified]
+    # Each reader sees the live score at once; the order follows at the next sweep.
+    assert [x.score.total for x in await service.list(t)] == [1, 10, 10]
+    await service.sweep()
+    assert [x.lead.id for x in await service.list(t)] == [tie, qualified, talker]
+    assert [x.lead.id for x in await service.list(t, query="qualif")] == [qualified]
+    assert [x.lead.id for x in await service.list(t, query="050 123 4567")] == [qualified]
+    assert [x.lead.id for x in await service.list(t, temperatures=["cold"], limit=2)] == [tie, qualified]
 
 
 async def test_sweep_refreshes_only_due_leads(
@@ -274,8 +280,12 @@ async def test_sweep_refreshes_only_due_leads(
     clock.now += timedelta(minutes=59)
     await service.record(t, fresh, "message")
     clock.now += timedelta(minutes=1)  # stale is now exactly 1 h old: 21 -> 16
+    await session.commit()
+    caplog.clear()
     with caplog.at_level(logging.INFO, logger="leadheat.scoring"):
         assert await service.sweep() == 1
+        assert "Updated lead score" not in caplog.text  # told only once committed
+        await session.commit()
     assert "Updated lead score: 16 (cold)" in caplog.text
     assert f"lead={stale}" in caplog.text
     stored = {x.name: x.lead_score for x in (await session.scalars(sa.select(Lead))).all()}
@@ -288,9 +298,11 @@ async def test_each_score_change_is_logged(
 ):
     service = LeadService(session, clock)
     lead_id = await new_lead(service, tenant)
+    await session.commit()
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="leadheat.scoring"):
         await service.record(tenant.tenant.id, lead_id, "message")
+        await session.commit()
     line = next(r.getMessage() for r in caplog.records if r.name == "leadheat.scoring")
     assert line.startswith("Updated lead score: 21 (cold)")
     assert f"tenant={tenant.tenant.id}" in line and f"lead={lead_id}" in line
@@ -309,6 +321,7 @@ async def test_running_app_sweeps_due_scores_in_the_background(
     service = LeadService(session, clock)
     lead_id = await new_lead(service, tenant)
     await service.record(tenant.tenant.id, lead_id, "message")  # 21 until 1 h passes
+    await session.commit()
     clock.now += timedelta(hours=6)  # 1 + 10 (24 h tier)
     app = create_app(Settings(database_url=database_url, sweep_interval_seconds=0.05), clock=clock)
     async with AsyncTestClient(app):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.agents.models import Agent
@@ -31,11 +32,9 @@ async def active_agent(session: AsyncSession, agent_id: uuid.UUID) -> Agent | No
 
 
 async def list_agents(session: AsyncSession, tenant_id: uuid.UUID) -> list[Agent]:
-    agents = list(
+    return list(
         await session.scalars(sa.select(Agent).where(Agent.tenant_id == tenant_id).order_by(Agent.email))
     )
-    await session.commit()
-    return agents
 
 
 async def invite(
@@ -51,7 +50,6 @@ async def invite(
     except ValueError:
         raise InvalidInput("role must be admin or agent.", "role") from None
     if await session.scalar(sa.select(Agent.id).where(Agent.email == email)):
-        await session.commit()
         raise Conflict(f"An agent with the email {email} already exists.", "email")
     agent = Agent(
         tenant_id=tenant_id,
@@ -60,8 +58,12 @@ async def invite(
         role=role_value,
         password_hash=hash_password(password),
     )
-    session.add(agent)
-    await session.commit()
+    try:
+        async with session.begin_nested():  # the same email invited twice at once: one wins
+            session.add(agent)
+            await session.flush()
+    except IntegrityError:
+        raise Conflict(f"An agent with the email {email} already exists.", "email") from None
     return agent
 
 
@@ -73,7 +75,6 @@ async def set_active(
     result = await session.execute(
         sa.update(Agent).where(Agent.tenant_id == tenant_id, Agent.id == agent_id).values(is_active=active)
     )
-    await session.commit()
     if result.rowcount == 0:
         raise NotFound("No such agent.")
 
@@ -90,6 +91,5 @@ async def set_role(
     result = await session.execute(
         sa.update(Agent).where(Agent.tenant_id == tenant_id, Agent.id == agent_id).values(role=role_value)
     )
-    await session.commit()
     if result.rowcount == 0:
         raise NotFound("No such agent.")

@@ -70,7 +70,6 @@ class BotTokenService:
         rows = await self.session.execute(
             sa.select(Tenant.id, Tenant.bot_token_encrypted).where(Tenant.bot_token_encrypted.is_not(None))
         )
-        await self.session.commit()
         found = []
         for tenant_id, blob in rows.all():
             token = decrypt_token(blob, self.secret_key)
@@ -80,6 +79,5 @@ class BotTokenService:
 
     async def _update(self, tenant_id: uuid.UUID, **values: object) -> None:
         result = await self.session.execute(sa.update(Tenant).where(Tenant.id == tenant_id).values(**values))
-        await self.session.commit()
         if result.rowcount == 0:
             raise NotFound("No such agency.")

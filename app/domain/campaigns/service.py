@@ -63,16 +63,22 @@ class CampaignService:
             sa.select(Campaign.id).where(Campaign.tenant_id == tenant_id, Campaign.slug == slug)
         )
         if taken is not None:
-            await self.session.commit()
             raise Conflict(f"A campaign with the slug '{slug}' already exists.", "slug")
         campaign = Campaign(tenant_id=tenant_id, name=name, slug=slug)
-        self.session.add(campaign)
         try:
-            await self.session.commit()
+            async with self.session.begin_nested():  # a concurrent twin: Conflict, and carry on
+                self.session.add(campaign)
+                await self.session.flush()
         except IntegrityError:
-            await self.session.rollback()
             raise Conflict(f"A campaign with the slug '{slug}' already exists.", "slug") from None
         return campaign
+
+    async def exists(self, tenant_id: uuid.UUID, slug: str) -> bool:
+        """Whether the agency made a campaign with this slug (a QR code of its own)."""
+        found = await self.session.scalar(
+            sa.select(Campaign.id).where(Campaign.tenant_id == tenant_id, Campaign.slug == slug)
+        )
+        return found is not None
 
     async def list(self, tenant_id: uuid.UUID) -> list[CampaignView]:
         tenant = await self.session.get(Tenant, tenant_id)
@@ -84,7 +90,6 @@ class CampaignService:
             )
         )
         scans = await self._scans(tenant_id)
-        await self.session.commit()
         bot = tenant.bot_username if tenant else None
         return [CampaignView(c, deep_link(bot, c.slug), scans.get(c.slug, 0)) for c in campaigns]
 
@@ -93,7 +98,6 @@ class CampaignService:
             sa.select(Campaign).where(Campaign.tenant_id == tenant_id, Campaign.id == campaign_id)
         )
         tenant = await self.session.get(Tenant, tenant_id)
-        await self.session.commit()
         if campaign is None:
             raise NotFound("No such campaign.")
         return CampaignView(campaign, deep_link(tenant.bot_username if tenant else None, campaign.slug), 0)
@@ -107,7 +111,6 @@ class CampaignService:
         await self.session.execute(
             sa.update(Tenant).where(Tenant.id == tenant_id).values(bot_username=username)
         )
-        await self.session.commit()
 
     async def _scans(self, tenant_id: uuid.UUID) -> dict[str, int]:
         campaign = LeadEvent.payload["campaign"].as_string()

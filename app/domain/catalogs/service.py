@@ -32,18 +32,16 @@ class CatalogService:
         name = (filename.rsplit("/", 1)[-1] or "catalog.pdf")[:200]
         catalog = Catalog(tenant_id=tenant_id, title=title, filename=name, size=len(data), data=data)
         self.session.add(catalog)
-        await self.session.commit()
+        await self.session.flush()
         return catalog
 
     async def newest(self, tenant_id: uuid.UUID) -> Catalog | None:
-        catalog = await self.session.scalar(
+        return await self.session.scalar(
             sa.select(Catalog)
             .where(Catalog.tenant_id == tenant_id)
             .order_by(Catalog.created_at.desc())
             .limit(1)
         )
-        await self.session.commit()
-        return catalog
 
     async def list(self, tenant_id: uuid.UUID) -> list[tuple[uuid.UUID, str, str, int]]:
         rows = await self.session.execute(
@@ -51,14 +49,12 @@ class CatalogService:
             .where(Catalog.tenant_id == tenant_id)
             .order_by(Catalog.created_at.desc())
         )
-        await self.session.commit()
         return [tuple(row) for row in rows.all()]
 
     async def remove(self, tenant_id: uuid.UUID, catalog_id: uuid.UUID) -> None:
         result = await self.session.execute(
             sa.delete(Catalog).where(Catalog.tenant_id == tenant_id, Catalog.id == catalog_id)
         )
-        await self.session.commit()
         if result.rowcount == 0:
             raise NotFound("No such catalog.")
 
@@ -70,4 +66,3 @@ class CatalogService:
             .where(Catalog.tenant_id == tenant_id, Catalog.id == catalog_id)
             .values(telegram_bot_id=bot_id, telegram_file_id=file_id[:200])
         )
-        await self.session.commit()

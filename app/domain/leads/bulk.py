@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,21 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.clock import Clock, system_clock
 from app.domain.enums import EventType
 from app.domain.errors import DomainError, InvalidInput
-from app.domain.leads.service import (
+from app.domain.leads.changes import ScoreChange, ScoreNotifier, coalesce, note
+from app.domain.leads.checks import (
     API_EVENT_TYPES,
-    COUNTERS,
-    EVENT,
-    INSERT_EVENT,
-    LEAD,
-    LeadService,
-    ScoreChange,
-    ScoreNotifier,
+    after_interaction,
     check_idempotency_key,
     check_occurred_at,
-    event_values,
     interaction_type,
 )
-from app.domain.scoring import LeadState, Score
+from app.domain.leads.statements import EVENT, INSERT_EVENT, LEAD, event_values
+from app.domain.scoring import COUNTER_FIELDS, LeadState, Score
 from app.domain.tenants.rules import rules_for
 from app.domain.text import check_text, clean_payload
 
@@ -95,16 +90,18 @@ class BulkIntake:
                 result.rejected.append(Rejected(index, exc.message, exc.field))
         for attempt in range(2):
             try:
-                outcome = await self._apply(tenant_id, items, now, source)
+                # A savepoint: when a concurrent request takes one of our keys, only this
+                # attempt is undone and the second one sees that key as a duplicate.
+                async with self.session.begin_nested():
+                    outcome = await self._apply(tenant_id, items, now, source)
                 break
             except _KeyRace:
-                await self.session.rollback()
                 if attempt == 1:
                     raise
         applied, duplicates, rejected, changes = outcome
         result.accepted, result.duplicates = applied, duplicates
         result.rejected = sorted(result.rejected + rejected, key=lambda r: r.index)
-        LeadService(self.session, self.clock, self.notify).announce(changes)
+        note(self.session, self.notify, coalesce(tenant_id, changes))
         return result
 
     async def _apply(
@@ -139,14 +136,7 @@ class BulkIntake:
             first = rules.score(state, now)
             before: Score = first
             for item in sorted(lead_items, key=lambda i: i.occurred_at):
-                newest = state.last_interaction_at
-                state = replace(
-                    state,
-                    **{name: getattr(state, name) + 1 for name in COUNTERS[item.kind]},
-                    last_interaction_at=item.occurred_at
-                    if newest is None or item.occurred_at > newest
-                    else newest,
-                )
+                state = after_interaction(state, item.kind, item.occurred_at)
                 after = rules.score(state, now)
                 event_rows.append(
                     event_values(
@@ -169,7 +159,7 @@ class BulkIntake:
                     "b_tenant": tenant_id,
                     "b_id": lead_id,
                     **{
-                        f"b_{name}": getattr(state, name) - getattr(original, name) for name in _COUNTER_NAMES
+                        f"b_{name}": getattr(state, name) - getattr(original, name) for name in COUNTER_FIELDS
                     },
                     "b_last": state.last_interaction_at,
                     "b_score": before.total,
@@ -196,7 +186,6 @@ class BulkIntake:
             except IntegrityError as exc:  # a concurrent request used one of the keys meanwhile
                 raise _KeyRace from exc
             await self._update_leads(tenant_id, now, lead_rows)
-        await self.session.commit()
         return len(event_rows), duplicates, rejected, changes
 
     async def _update_leads(self, tenant_id: uuid.UUID, now: datetime, rows: list[dict[str, Any]]) -> None:
@@ -206,7 +195,7 @@ class BulkIntake:
             return
         arrays = {
             "id": [r["b_id"] for r in rows],
-            **{name: [r[f"b_{name}"] for r in rows] for name in _COUNTER_NAMES},
+            **{name: [r[f"b_{name}"] for r in rows] for name in COUNTER_FIELDS},
             "last": [r["b_last"] for r in rows],
             "score": [r["b_score"] for r in rows],
             "temperature": [r["b_temperature"] for r in rows],
@@ -265,12 +254,11 @@ class BulkIntake:
         return found
 
 
-_COUNTER_NAMES = ("qr_scan_count", "catalog_views", "messages_count", "voice_messages_count")
 _UPDATE_LEAD = (
     sa.update(LEAD)
     .where(LEAD.c.tenant_id == sa.bindparam("b_tenant"), LEAD.c.id == sa.bindparam("b_id"))
     .values(
-        **{name: LEAD.c[name] + sa.bindparam(f"b_{name}") for name in _COUNTER_NAMES},
+        **{name: LEAD.c[name] + sa.bindparam(f"b_{name}") for name in COUNTER_FIELDS},
         last_interaction_at=sa.bindparam("b_last", type_=LEAD.c.last_interaction_at.type),
         lead_score=sa.bindparam("b_score"),
         temperature=sa.bindparam("b_temperature"),

@@ -17,7 +17,8 @@ from app.domain.agents.passwords import hash_password
 from app.domain.clock import Clock, system_clock
 from app.domain.enums import Role
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.leads.service import LeadService, ScoreNotifier
+from app.domain.leads.changes import ScoreNotifier
+from app.domain.leads.rescoring import LeadRescoring
 from app.domain.scoring import DEFAULT_RULES, RuleSet
 from app.domain.tenants.models import ScoringRuleChange, ScoringRuleSet, Tenant
 from app.domain.tenants.rules import parse_rules, temperature_counts
@@ -87,7 +88,6 @@ class TenantService:
         )
         self.session.add(admin)
         issued = await TokenService(self.session, self.clock).issue(tenant.id, "default")
-        await self.session.commit()
         return NewTenant(tenant, admin, issued.token)
 
     async def get(self, tenant_id: uuid.UUID) -> Tenant:
@@ -104,12 +104,10 @@ class TenantService:
         """How many leads each temperature would hold under the proposed rules; saves nothing."""
         await self.get(tenant_id)
         rules = parse_rules(data)
-        counts = await temperature_counts(self.session, tenant_id, rules, self.clock())
-        await self.session.commit()
-        return counts
+        return await temperature_counts(self.session, tenant_id, rules, self.clock())
 
     async def save_rules(self, tenant_id: uuid.UUID, data: Any, *, changed_by: str) -> tuple[RuleSet, int]:
-        """Validate, save, audit and re-score every lead of the tenant, in one transaction."""
+        """Validate, save, audit and re-score every lead of the tenant, in the caller's transaction."""
         rules = parse_rules(data)
         row = await self._rule_row(tenant_id, lock=True)
         old = row.rules
@@ -117,8 +115,7 @@ class TenantService:
         row.version += 1
         row.updated_by = changed_by
         await self.session.flush()
-        leads = LeadService(self.session, self.clock, self.notify)
-        changes = await leads.rescore_rows(tenant_id, rules, self.clock(), only_due=False)
+        changed = await LeadRescoring(self.session, self.clock, self.notify).rescore_tenant(tenant_id, rules)
         self.session.add(
             ScoringRuleChange(
                 tenant_id=tenant_id,
@@ -126,12 +123,11 @@ class TenantService:
                 changed_at=self.clock(),
                 old_rules=old,
                 new_rules=rules.to_dict(),
-                leads_rescored=len(changes),
+                leads_rescored=changed,
             )
         )
-        await self.session.commit()
-        leads.announce(changes)
-        return rules, len(changes)
+        await self.session.flush()
+        return rules, changed
 
     async def rule_history(self, tenant_id: uuid.UUID) -> list[ScoringRuleChange]:
         result = await self.session.scalars(

@@ -35,7 +35,7 @@ class TokenService:
         self.clock = clock
 
     async def issue(self, tenant_id: uuid.UUID, name: str) -> IssuedToken:
-        """Create a token; the caller commits."""
+        """Create a token in the caller's unit of work."""
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         row = ApiToken(tenant_id=tenant_id, name=name, prefix=secret[:10], token_hash=digest(secret))
         self.session.add(row)
@@ -54,13 +54,11 @@ class TokenService:
         return row.tenant_id if row else None
 
     async def list(self, tenant_id: uuid.UUID) -> list[ApiToken]:
-        tokens = list(
+        return list(
             await self.session.scalars(
                 select(ApiToken).where(ApiToken.tenant_id == tenant_id).order_by(ApiToken.created_at.desc())
             )
         )
-        await self.session.commit()
-        return tokens
 
     async def revoke(self, tenant_id: uuid.UUID, token_id: uuid.UUID) -> None:
         result = await self.session.execute(
@@ -70,4 +68,3 @@ class TokenService:
         )
         if result.rowcount == 0:
             raise NotFound("No such live API token.")
-        await self.session.commit()

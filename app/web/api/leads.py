@@ -12,7 +12,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from app.domain.leads.service import API_EVENT_TYPES, LeadFilters, LeadService, ScoredLead, interaction_type
+from app.domain.leads.checks import API_EVENT_TYPES, interaction_type
+from app.domain.leads.service import LeadFilters, LeadService, ScoredLead
 from app.domain.text import check_time
 from app.web.api.auth import ApiCaller
 from app.web.api.paging import decode_cursor, encode_cursor, next_link
@@ -90,8 +91,8 @@ class LeadController(Controller):
         )
         headers = {}
         if len(page) == limit:
-            headers["Link"] = next_link(request, encode_cursor(walk_started_at, page[-1]))
-        return Response([LeadOut.of(lead) for lead in page], headers=headers)
+            headers["Link"] = next_link(request, encode_cursor(walk_started_at, page[-1].lead))
+        return Response([LeadOut.of(s.lead, s.score) for s in page], headers=headers)
 
     @get("/{lead_id:uuid}", summary="One lead with its score breakdown", responses=API_ERRORS)
     async def get_lead(

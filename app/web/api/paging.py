@@ -12,7 +12,7 @@ from litestar import Request
 
 from app.domain.errors import InvalidInput
 from app.domain.leads.models import Lead
-from app.domain.leads.service import Cursor
+from app.domain.leads.queries import Cursor
 from app.domain.scoring import MAX_SCORE
 from app.domain.text import check_time
 

@@ -45,9 +45,7 @@ class ScoringRulesController(Controller):
     async def get_rules(
         self, caller: NamedDependency[ApiCaller], tenants: NamedDependency[TenantService]
     ) -> ScoringRulesOut:
-        rules = await tenants.rules(caller.tenant_id)
-        await tenants.session.commit()
-        return rules_out(rules)
+        return rules_out(await tenants.rules(caller.tenant_id))
 
     @put(
         "/",

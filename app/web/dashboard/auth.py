@@ -61,9 +61,6 @@ async def provide_agent(request: Request[Any, Any, Any], db_session: NamedDepend
         agent = await active_agent(db_session, uuid.UUID(str(raw))) if raw else None
     except ValueError:
         agent = None
-    # End the read now: on SQLite every transaction holds the write lock, and a page (or a
-    # long-lived event stream) must not keep it while the response is sent.
-    await db_session.commit()
     if agent is None:
         raise LoginRequired
     return agent
@@ -99,7 +96,6 @@ class LoginController(Controller):
                 status_code=429,
             )
         agent = await authenticate(db_session, email, data.password[:1000])
-        await db_session.commit()
         if agent is None:
             throttle.failed(key)
             return Template(

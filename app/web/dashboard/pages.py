@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated, Any
 
-import sqlalchemy as sa
-from litestar import Controller, Request, Response, get, post
-from litestar.channels import ChannelsPlugin
+from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, ServerSentEvent, Template
@@ -17,17 +16,17 @@ from litestar.response.sse import ServerSentEventMessage
 
 from app.bot.files import download
 from app.domain.agents.models import Agent
-from app.domain.enums import EventType, LeadStatus, PaymentMethod, PropertyType, Purpose, TransactionType
+from app.domain.enums import LeadStatus, PaymentMethod, PropertyType, Purpose, TransactionType
 from app.domain.errors import DomainError, NotFound
-from app.domain.leads.models import LeadEvent
 from app.domain.leads.profile import PROFILE_FIELDS
-from app.domain.leads.service import LeadFilters, LeadService
+from app.domain.leads.service import LeadFilters, LeadService, ScoredLead
 from app.domain.tenants.models import Tenant
 from app.web.api.paging import decode_cursor, encode_cursor
-from app.web.dashboard.live import tenant_channel
+from app.web.dashboard.live import CardRenderer, LiveHub
 from app.web.deps import provide_lead_service
 
 PAGE_SIZE = 24
+KEEPALIVE_SECONDS = 20.0
 EDITABLE = [
     "name",
     "phone",
@@ -82,7 +81,7 @@ class LeadPages(Controller):
                 after=after,
             ),
         )
-        more = encode_cursor(started, cards[-1]) if len(cards) == PAGE_SIZE else None
+        more = encode_cursor(started, cards[-1].lead) if len(cards) == PAGE_SIZE else None
         return {"cards": cards, "next_cursor": more, "now": leads.clock()}
 
     @get("/", name="leads")
@@ -94,10 +93,9 @@ class LeadPages(Controller):
         status: Annotated[str | None, QueryParameter(max_length=200)] = None,
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Template:
-        page = await self._page(leads, agent, temperature, status, q, None)  # refreshes due leads
-        counts = await leads.temperature_counts(agent.tenant_id, refresh=False)
-        tenant = await leads.session.get(Tenant, agent.tenant_id)
-        await leads.session.commit()
+        page = await self._page(leads, agent, temperature, status, q, None)
+        counts = await leads.temperature_counts(agent.tenant_id)
+        tenant = await leads.tenant(agent.tenant_id)
         return Template(
             "leads.html",
             context={
@@ -120,7 +118,7 @@ class LeadPages(Controller):
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=400)] = None,
     ) -> Template:
-        tenant = await leads.session.get(Tenant, agent.tenant_id)
+        tenant = await leads.tenant(agent.tenant_id)
         page = await self._page(leads, agent, temperature, status, q, cursor)
         filters = {"temperature": temperature or "", "status": status or "", "q": q or ""}
         return Template("_cards.html", context={"tenant": tenant, "filters": filters, **page})
@@ -162,18 +160,7 @@ class LeadPages(Controller):
         event_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         """A lead's voice note, fetched from Telegram by the server and streamed to the agent."""
-        event = await leads.session.scalar(
-            sa.select(LeadEvent).where(
-                LeadEvent.tenant_id == agent.tenant_id,
-                LeadEvent.lead_id == lead_id,
-                LeadEvent.id == event_id,
-                LeadEvent.type == EventType.VOICE_MESSAGE,
-            )
-        )
-        file_id = (event.payload or {}).get("file_id") if event else None
-        if not isinstance(file_id, str):
-            await leads.session.commit()
-            raise NotFound("No such voice note.")
+        file_id = await leads.voice_file_id(agent.tenant_id, lead_id, event_id)
         settings = request.app.state.settings
         audio = await download(
             leads.session,
@@ -196,8 +183,7 @@ class LeadPages(Controller):
     ) -> Template:
         scored = await leads.get(agent.tenant_id, lead_id)
         events = await leads.timeline(agent.tenant_id, lead_id)
-        tenant = await leads.session.get(Tenant, agent.tenant_id)
-        await leads.session.commit()
+        tenant = await leads.tenant(agent.tenant_id)
         return Template(
             "lead.html",
             context={
@@ -215,32 +201,34 @@ class LeadPages(Controller):
         )
 
     @get("/live", name="live")
-    async def live(
-        self,
-        request: Request[Any, Any, Any],
-        agent: NamedDependency[Agent],
-        channels: NamedDependency[ChannelsPlugin],
-    ) -> ServerSentEvent:
-        """Each changed card of this agent's tenant, rendered for this subscriber."""
-        tenant_id = agent.tenant_id
-        app = request.app
-        card = app.template_engine.get_template("_card.html")
+    async def live(self, request: Request[Any, Any, Any], agent: NamedDependency[Agent]) -> ServerSentEvent:
+        """The changed cards of this agent's agency, as rendered once by this process's hub."""
+        hub: LiveHub = request.app.state.live
+        session_id = request.cookies.get(request.app.state.session_cookie)
+        tenant_id, agent_id = agent.tenant_id, agent.id
 
         async def stream() -> AsyncIterator[ServerSentEventMessage]:
             yield ServerSentEventMessage(comment="connected", retry=2000)
-            async with channels.start_subscription([tenant_channel(tenant_id)]) as subscriber:
-                async for raw in subscriber.iter_events():
-                    message = json.loads(raw)
-                    async with app.state.db_config.get_session() as session:
-                        service = LeadService(session, app.state.clock, app.state.get("notify"))
-                        try:
-                            scored = await service.get(tenant_id, uuid.UUID(message["lead"]))
-                        except NotFound:
-                            continue
-                        tenant = await session.get(Tenant, tenant_id)
-                        html = card.render(lead=scored.lead, tenant=tenant, now=service.clock(), flash=True)
-                    yield ServerSentEventMessage(event=f"lead-{message['lead']}", data=html)
-                    if message.get("moved"):
-                        yield ServerSentEventMessage(event="reorder", data="")
+            with hub.open(tenant_id, agent_id, session_id) as feed:
+                while True:
+                    try:
+                        message = await asyncio.wait_for(feed.queue.get(), KEEPALIVE_SECONDS)
+                    except TimeoutError:  # keeps proxies from closing an idle stream
+                        yield ServerSentEventMessage(comment="ping")
+                        continue
+                    if message is None:  # logged out or deactivated: the stream ends
+                        return
+                    event, data = message
+                    yield ServerSentEventMessage(event=event, data=data)
 
         return ServerSentEvent(stream())
+
+
+def card_renderer(app: Litestar) -> CardRenderer:
+    """Renders `_card.html` (the one fragment for page, swap and push) for the live hub."""
+    template = app.template_engine.get_template("_card.html")
+
+    def render(scored: ScoredLead, tenant: Tenant | None, now: datetime) -> str:
+        return template.render(lead=scored.lead, score=scored.score, tenant=tenant, now=now, flash=True)
+
+    return render

@@ -115,7 +115,6 @@ class SettingsPages(Controller):
             "new_token": None,
             **extra,
         }
-        await session.commit()
         return Template("settings.html", context=context, status_code=status_code)
 
     @get("/", name="settings")
@@ -134,7 +133,6 @@ class SettingsPages(Controller):
             )
             return Template("_preview.html", context={"counts": counts, "error": None})
         except DomainError as exc:
-            await db_session.commit()
             return Template("_preview.html", context={"counts": None, "error": exc.message}, status_code=422)
 
     @post("/rules", status_code=303)
@@ -158,7 +156,6 @@ class SettingsPages(Controller):
     ) -> Template:
         name = ((await request.form()).get("name") or "").strip()[:200] or "API token"
         issued = await TokenService(db_session).issue(admin.tenant_id, name)
-        await db_session.commit()
         return await self._render(request, db_session, admin, new_token=issued.token, section="tokens")
 
     @post("/tokens/{token_id:uuid}/revoke", status_code=303)

@@ -1,0 +1,375 @@
+"""Changing leads: create, edit, record an interaction. Each re-scores the lead.
+
+Every change happens inside the caller's unit of work, which commits; nothing here commits.
+Counters change with atomic `x = x + 1` updates on a locked row, each change writes its event
+row in the same transaction, and each card change is noted for announcement after the commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.enums import EventType
+from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.leads.changes import ScoreChange, note
+from app.domain.leads.checks import (
+    after_interaction,
+    check_idempotency_key,
+    check_occurred_at,
+    clean_history,
+    interaction_type,
+)
+from app.domain.leads.models import Lead, LeadEvent
+from app.domain.leads.profile import clean_profile
+from app.domain.leads.queries import LeadQueries, ScoredLead, temperature_value
+from app.domain.leads.statements import (
+    EARLIER_COLUMNS,
+    EVENT_COLUMNS,
+    EVENT_WITH_KEY,
+    INSERT_EVENT,
+    LOCKED_STATE,
+    LOCKED_STATE_AND_EARLIER,
+    RECORD_UPDATE,
+    RECORD_UPDATE_AND_EVENT,
+    event_values,
+)
+from app.domain.scoring import LeadState, Score
+from app.domain.tenants.rules import cached_rules, rules_for
+from app.domain.text import clean_payload
+
+MAX_NAME = 200
+LOCKED_LEAD = sa.select(Lead).with_for_update()
+
+
+class LeadCommands(LeadQueries):
+    async def create(
+        self,
+        tenant_id: uuid.UUID,
+        profile: Mapping[str, Any],
+        *,
+        source: str = "api",
+        history: Mapping[str, Any] | None = None,
+    ) -> ScoredLead:
+        """A new lead, scored; creating is not an interaction (no recency points)."""
+        now = self.clock()
+        tenant = await self.tenant(tenant_id)
+        fields = clean_profile(profile, tenant.phone_region)
+        past = clean_history(history or {}, now)
+        rules = await rules_for(self.session, tenant_id)
+        lead = Lead(
+            tenant_id=tenant_id,
+            created_at=now,
+            updated_at=now,
+            **{"name": "", "source": source, **fields, **past},
+        )
+        score = rules.score(LeadState.of(lead), now)
+        _apply_score(lead, score)
+        created = {"fields": _jsonable({**fields, **past})}
+        # A savepoint: a taken external_id or Telegram user is a Conflict, and the rest of the
+        # unit of work carries on (PostgreSQL would otherwise abort the whole transaction).
+        try:
+            async with self.session.begin_nested():
+                self.session.add(lead)
+                await self.session.flush()
+        except IntegrityError as exc:
+            raise _conflict(exc) from None
+        self.session.add(_event(lead, EventType.CREATED, now, now, source, created, None, 0, score))
+        await self.session.flush()
+        note(
+            self.session,
+            self.notify,
+            [ScoreChange(tenant_id, lead.id, None, None, score.total, score.temperature.value)],
+        )
+        return ScoredLead(lead, score)
+
+    async def upsert(
+        self,
+        tenant_id: uuid.UUID,
+        profile: Mapping[str, Any],
+        *,
+        source: str = "api",
+        history: Mapping[str, Any] | None = None,
+    ) -> tuple[ScoredLead, bool]:
+        """Create the lead, or update the one with the same external_id (or phone); True if created.
+
+        `history` (counters and `last_interaction_at` kept elsewhere, for imports) only ever
+        raises the stored values: counters never shrink, recency never moves back.
+        """
+        existing = await self.find_existing(tenant_id, profile)
+        if existing is None:
+            return await self.create(tenant_id, profile, source=source, history=history), True
+        return await self.update_profile(tenant_id, existing, profile, source=source, history=history), False
+
+    async def telegram_lead(
+        self,
+        tenant_id: uuid.UUID,
+        telegram_user_id: int,
+        *,
+        name: str,
+        username: str | None,
+        language: str | None,
+    ) -> uuid.UUID:
+        """The lead behind a Telegram user of this agency's bot, created on first contact."""
+        found = await self.telegram_lead_id(tenant_id, telegram_user_id)
+        if found is not None:
+            return found
+        profile = {
+            "name": name[:MAX_NAME],
+            "telegram_user_id": telegram_user_id,
+            "telegram_username": (username or "")[:64] or None,
+            "language": (language or "")[:16] or None,
+        }
+        try:
+            return (await self.create(tenant_id, profile, source="telegram")).lead.id
+        except Conflict:  # the same user's other update created it a moment ago
+            found = await self.telegram_lead_id(tenant_id, telegram_user_id)
+            if found is None:
+                raise
+            return found
+
+    async def update_profile(
+        self,
+        tenant_id: uuid.UUID,
+        lead_id: uuid.UUID,
+        changes: Mapping[str, Any],
+        *,
+        source: str = "api",
+        history: Mapping[str, Any] | None = None,
+    ) -> ScoredLead:
+        """Change profile fields and/or status; re-scores. Not an interaction."""
+        now = self.clock()
+        tenant = await self.tenant(tenant_id)
+        fields = clean_profile(changes, tenant.phone_region)
+        past = clean_history(history or {}, now)
+        lead = await self._locked_lead(tenant_id, lead_id)
+        rules = await rules_for(self.session, tenant_id)
+        for key, value in past.items():  # imported history only ever raises what is stored
+            current = getattr(lead, key)
+            if current is not None and current >= value:
+                continue
+            fields[key] = value
+        budget_min = fields.get("budget_min", lead.budget_min)
+        budget_max = fields.get("budget_max", lead.budget_max)
+        if budget_min is not None and budget_max is not None and budget_min > budget_max:
+            raise InvalidInput("budget_min is above budget_max.", "budget_min")
+        before = rules.score(LeadState.of(lead), now)
+        changed = {k: v for k, v in fields.items() if getattr(lead, k) != v}
+        if not changed:
+            return ScoredLead(lead, before)
+        try:
+            async with self.session.begin_nested():
+                for key, value in changed.items():
+                    setattr(lead, key, value)
+                after = rules.score(LeadState.of(lead), now)
+                _apply_score(lead, after)
+                lead.updated_at = now
+                await self.session.flush()
+        except IntegrityError as exc:
+            raise _conflict(exc) from None
+        kind = EventType.STATUS_CHANGE if set(changed) == {"status"} else EventType.PROFILE_UPDATE
+        self.session.add(
+            _event(lead, kind, now, now, source, {"fields": _jsonable(changed)}, None, before.total, after)
+        )
+        await self.session.flush()
+        note(self.session, self.notify, [_change(tenant_id, lead.id, before, after)])
+        return ScoredLead(lead, after)
+
+    async def set_outcome(
+        self, tenant_id: uuid.UUID, lead_id: uuid.UUID, status: str, notes: str | None = None
+    ) -> ScoredLead:
+        changes: dict[str, Any] = {"status": status}
+        if notes is not None:
+            changes["notes"] = notes
+        return await self.update_profile(tenant_id, lead_id, changes, source="dashboard")
+
+    async def record(
+        self,
+        tenant_id: uuid.UUID,
+        lead_id: uuid.UUID,
+        event_type: EventType | str,
+        *,
+        occurred_at: datetime | None = None,
+        idempotency_key: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+        source: str = "api",
+    ) -> InteractionResult:
+        """Record one interaction: counters, recency, the event row and the new score, atomically.
+
+        A repeated `idempotency_key` returns the first result and counts nothing. A late
+        event counts but never moves `last_interaction_at` back.
+        """
+        kind = interaction_type(event_type)
+        now = self.clock()
+        occurred = check_occurred_at(occurred_at, now)
+        check_idempotency_key(idempotency_key)
+        payload = clean_payload(payload)
+
+        row = await self._locked_state(tenant_id, lead_id, idempotency_key)
+        if idempotency_key is not None and row.earlier_id is not None:
+            # Seen before: count nothing, answer as the first time.
+            return _replayed(EarlierEvent.of_row(row, "earlier_"), lead_id)
+        rules = cached_rules(tenant_id, row.rules_version, row.rules)
+        state = LeadState.of(row._mapping)
+        before = rules.score(state, now)
+        grown = after_interaction(state, kind, occurred)
+        after = rules.score(grown, now)
+        event = event_values(
+            tenant_id, lead_id, kind, occurred, now, source, payload, idempotency_key, before.total, after
+        )
+        lead_values = {
+            "k_tenant": tenant_id,
+            "k_lead": lead_id,
+            # The row is locked, so the newest time computed above is the stored one.
+            "v_last_interaction_at": grown.last_interaction_at,
+            "v_lead_score": after.total,
+            "v_temperature": after.temperature.value,
+            "v_score_valid_until": after.next_boundary,
+            "v_updated_at": now,
+        }
+        try:
+            async with self.session.begin_nested():
+                if self._postgres:
+                    event_params = {f"e_{name}": event[name] for name in EVENT_COLUMNS}
+                    await self.session.execute(RECORD_UPDATE_AND_EVENT[kind], lead_values | event_params)
+                else:
+                    await self.session.execute(INSERT_EVENT, event)
+                    await self.session.execute(RECORD_UPDATE[kind], lead_values)
+        except IntegrityError:
+            # Another request took the key between our check and insert (its row was not yet
+            # committed when we looked): answer as that first one did.
+            earlier = await self._event_with_key(tenant_id, idempotency_key) if idempotency_key else None
+            if earlier is None:
+                raise
+            return _replayed(earlier, lead_id)
+        note(self.session, self.notify, [_change(tenant_id, lead_id, before, after)])
+        return InteractionResult(
+            event["id"], lead_id, before.total, after.total, after.temperature.value, after.as_dict(), False
+        )
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    @property
+    def _postgres(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    async def _locked_lead(self, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> Lead:
+        lead = await self.session.scalar(
+            LOCKED_LEAD.where(Lead.tenant_id == tenant_id, Lead.id == lead_id).execution_options(
+                populate_existing=True
+            )
+        )
+        if lead is None:
+            raise NotFound("No such lead.")
+        return lead
+
+    async def _locked_state(
+        self, tenant_id: uuid.UUID, lead_id: uuid.UUID, idempotency_key: str | None
+    ) -> Any:
+        """The lead's scoring inputs and its tenant's rules, the lead row locked until commit;
+        with a key, also the event that already used it (`earlier_*`), in the same round trip."""
+        params = {"k_tenant": tenant_id, "k_lead": lead_id}
+        if idempotency_key is None:
+            result = await self.session.execute(LOCKED_STATE, params)
+        else:
+            result = await self.session.execute(LOCKED_STATE_AND_EARLIER, params | {"k_key": idempotency_key})
+        row = result.first()
+        if row is None:
+            raise NotFound("No such lead.")
+        return row
+
+    async def _event_with_key(self, tenant_id: uuid.UUID, key: str) -> EarlierEvent | None:
+        row = (await self.session.execute(EVENT_WITH_KEY, {"k_tenant": tenant_id, "k_key": key})).first()
+        return EarlierEvent.of_row(row) if row is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionResult:
+    event_id: uuid.UUID
+    lead_id: uuid.UUID
+    score_before: int
+    score: int
+    temperature: str
+    breakdown: dict[str, Any]
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierEvent:
+    """The event that first used an idempotency key."""
+
+    id: uuid.UUID
+    lead_id: uuid.UUID
+    score_before: int
+    score_after: int
+    temperature_after: Any
+    breakdown: dict[str, Any]
+
+    @classmethod
+    def of_row(cls, row: Any, prefix: str = "") -> EarlierEvent:
+        return cls(*(getattr(row, f"{prefix}{name}") for name in EARLIER_COLUMNS))
+
+
+def _replayed(earlier: EarlierEvent, lead_id: uuid.UUID) -> InteractionResult:
+    if earlier.lead_id != lead_id:
+        raise Conflict(
+            "This idempotency_key was already used for another lead; use a new key.", "idempotency_key"
+        )
+    return InteractionResult(
+        earlier.id,
+        earlier.lead_id,
+        earlier.score_before,
+        earlier.score_after,
+        temperature_value(earlier.temperature_after) or "",
+        earlier.breakdown,
+        True,
+    )
+
+
+def _change(tenant_id: uuid.UUID, lead_id: uuid.UUID, before: Score, after: Score) -> ScoreChange:
+    return ScoreChange(
+        tenant_id, lead_id, before.total, before.temperature.value, after.total, after.temperature.value
+    )
+
+
+def _apply_score(lead: Lead, score: Score) -> None:
+    lead.lead_score = score.total
+    lead.temperature = score.temperature
+    lead.score_valid_until = score.next_boundary
+
+
+def _event(
+    lead: Lead,
+    kind: EventType,
+    occurred: datetime,
+    now: datetime,
+    source: str,
+    payload: dict[str, Any],
+    key: str | None,
+    score_before: int,
+    after: Score,
+) -> LeadEvent:
+    return LeadEvent(
+        **event_values(
+            lead.tenant_id, lead.id, kind, occurred, now, source, payload, key, score_before, after
+        )
+    )
+
+
+def _jsonable(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
+
+
+def _conflict(exc: IntegrityError) -> Conflict:
+    text = str(exc.orig).lower()
+    if "external_id" in text:
+        return Conflict("Another lead of this agency already has this external_id.", "external_id")
+    if "telegram_user" in text:
+        return Conflict("Another lead of this agency already has this Telegram user.", "telegram_user_id")
+    return Conflict("The change conflicts with another lead.")
