@@ -363,6 +363,86 @@ class RuleSet:
             else_=sa.null(),
         )
 
+    def sql_breakdown(self, table: Any, now: datetime | ColumnElement[datetime]) -> ColumnElement[Any]:
+        """`Score.as_dict()` as one PostgreSQL jsonb value, so an interaction can be scored and
+        its event row written in one statement. A property test holds it equal to Python's."""
+        c = table.c if hasattr(table, "c") else table
+        engagement_lines = [
+            _sql_capped_line("qr_scans", "qr scans", c.qr_scan_count, self.qr_scan_points, self.qr_scan_cap),
+            _sql_capped_line(
+                "catalog_views",
+                "catalog views",
+                c.catalog_views,
+                self.catalog_view_points,
+                self.catalog_view_cap,
+            ),
+            _sql_capped_line("messages", "messages", c.messages_count, self.message_points, self.message_cap),
+            _sql_flag_line("voice_bonus", "voice bonus", c.voice_messages_count > 0, self.voice_bonus),
+        ]
+        has_budget = sa.or_(sa.func.coalesce(c.budget_min, 0) > 0, sa.func.coalesce(c.budget_max, 0) > 0)
+        qualification_lines = [
+            _sql_flag_line("phone", "phone", _sql_is_set(c.phone), self.phone_points),
+            _sql_flag_line("budget", "budget", has_budget, self.budget_points),
+            _sql_flag_line(
+                "transaction_type",
+                "transaction type",
+                _sql_is_set(c.transaction_type),
+                self.transaction_type_points,
+            ),
+            _sql_flag_line(
+                "property_type", "property type", _sql_is_set(c.property_type), self.property_type_points
+            ),
+            _sql_flag_line("location", "location", _sql_is_set(c.location), self.location_points),
+            _sql_flag_line(
+                "payment_method", "payment method", _sql_is_set(c.payment_method), self.payment_method_points
+            ),
+        ]
+        recency = self._sql_recency(c.last_interaction_at, now)
+        engagement = sum((points for points, _ in engagement_lines[1:]), engagement_lines[0][0])
+        qualification = sum((points for points, _ in qualification_lines[1:]), qualification_lines[0][0])
+        base = engagement + qualification
+        total = _sql_at_most(base + recency, MAX_SCORE)
+        # The score once recency drops at the boundary: the next tier's points (0 after the last).
+        after = sa.case(
+            *(
+                (
+                    c.last_interaction_at > _since(now, tier),
+                    _sql_at_most(
+                        base + (self.recency_tiers[i + 1].points if i + 1 < len(self.recency_tiers) else 0),
+                        MAX_SCORE,
+                    ),
+                )
+                for i, tier in enumerate(self.recency_tiers)
+            ),
+            else_=sa.null(),
+        )
+        recency_line = _sql_line("recency", "recency", recency, self.max_recency_points)
+        return sa.func.jsonb_build_object(
+            "total",
+            total,
+            "temperature",
+            self.sql_temperature(total),
+            "engagement",
+            engagement,
+            "qualification",
+            qualification,
+            "recency",
+            recency,
+            "rules",
+            sa.func.jsonb_build_array(
+                *(line for _, line in engagement_lines),
+                *(line for _, line in qualification_lines),
+                recency_line,
+            ),
+            "next_boundary",
+            _sql_iso_utc(self.sql_next_boundary(c, now)),
+            "score_after_boundary",
+            after,
+        )
+
+    def _sql_recency(self, last: Any, now: datetime | ColumnElement[datetime]) -> ColumnElement[int]:
+        return sa.case(*((last > _since(now, tier), tier.points) for tier in self.recency_tiers), else_=0)
+
     def sql_values(self, table: Any, now: datetime) -> dict[str, ColumnElement[Any]]:
         """SET clause of a set-based re-score: score, temperature and the next boundary."""
         score = self.sql_score(table, now)
@@ -419,9 +499,53 @@ def _sql_is_set(column: Any) -> ColumnElement[bool]:
     return sa.and_(column.is_not(None), sa.func.trim(column) != "")
 
 
-def _since(now: datetime, tier: RecencyTier) -> datetime:
+def _since(now: datetime | ColumnElement[datetime], tier: RecencyTier) -> Any:
     # age < max_age  <=>  last_interaction_at > now - max_age
-    return now - timedelta(seconds=tier.max_age_seconds)
+    if isinstance(now, datetime):
+        return now - timedelta(seconds=tier.max_age_seconds)
+    return AddSeconds(now, -tier.max_age_seconds)  # `now` is a parameter of a prepared statement
+
+
+def _sql_at_most(value: ColumnElement[int], upper: int) -> ColumnElement[int]:
+    return sa.case((value > upper, upper), else_=value)
+
+
+def _sql_line(
+    rule: str, label: str, points: ColumnElement[int], cap: int, count: Any = None, each: int | None = None
+) -> ColumnElement[Any]:
+    """A `RuleLine.as_dict()` as jsonb, its text written as `str(RuleLine)` writes it."""
+    if count is not None and each is not None:
+        text = sa.func.concat(f"{label} ", count, f" x {each} = ", points, f" / {cap}")
+    else:
+        text = sa.func.concat(f"{label} ", points, f" / {cap}")
+    return sa.func.jsonb_build_object(
+        "rule", rule, "label", label, "points", points, "cap", cap,
+        "count", count if count is not None else sa.null(), "each", each if each is not None else sa.null(),
+        "text", text,
+    )  # fmt: skip
+
+
+def _sql_capped_line(rule: str, label: str, column: Any, each: int, cap: int) -> tuple[Any, Any]:
+    points = _sql_capped(column, each, cap)
+    return points, _sql_line(rule, label, points, cap, count=column, each=each)
+
+
+def _sql_flag_line(rule: str, label: str, condition: ColumnElement[bool], points: int) -> tuple[Any, Any]:
+    got = _sql_flag(condition, points)
+    return got, _sql_line(rule, label, got, points)
+
+
+def _sql_iso_utc(moment: ColumnElement[datetime]) -> ColumnElement[str]:
+    """`datetime.isoformat()` of a UTC time, in PostgreSQL (microseconds only when there are any)."""
+    utc = sa.func.timezone("UTC", moment)
+    whole = sa.func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
+    micro = sa.func.to_char(utc, "US")
+    has_micro = sa.func.mod(sa.cast(sa.func.date_part("microseconds", moment), sa.BigInteger), 1_000_000) != 0
+    return sa.case(
+        (moment.is_(None), sa.null()),
+        (has_micro, sa.func.concat(whole, ".", micro, "+00:00")),
+        else_=sa.func.concat(whole, "+00:00"),
+    )
 
 
 # ---- a timestamp plus a constant number of seconds, in each dialect ----------------------

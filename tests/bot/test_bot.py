@@ -66,6 +66,7 @@ async def manager(
 
 async def connect(session: AsyncSession, tenant_id, token: str) -> None:
     await BotTokenService(session, SECRET).set_token(tenant_id, token)
+    await session.commit()
 
 
 async def lead_of(session: AsyncSession, tenant_id, telegram_user_id: int) -> Lead | None:
@@ -147,6 +148,7 @@ async def test_catalog_is_uploaded_once_then_sent_by_file_id(
     telegram.message(bot, AHMAD, text="📄 Catalog")
     await eventually(lambda: any("updated" in x for x in bot.texts()))  # none yet: said so, not counted
     await CatalogService(session).add(t, title="Brochure", filename="b.pdf", data=b"%PDF-1.4 x")
+    await session.commit()
     telegram.message(bot, AHMAD, text="📄 Catalog")
     await eventually(lambda: len(bot.sent("sendDocument")) == 1)
     telegram.message(bot, {**AHMAD, "language_code": "ru"}, text="📄 Каталог")
@@ -178,6 +180,7 @@ async def test_two_agencies_bots_keep_their_leads_apart_and_tokens_change_at_run
     assert (await lead_of(session, other.tenant.id, AHMAD["id"])).messages_count == 1
 
     await BotTokenService(session, SECRET).remove_token(other.tenant.id)
+    await session.commit()
     await eventually(lambda: other.tenant.id not in manager.running)
     polls = telegram.polls[TOKEN_B]
     await asyncio.sleep(0.5)

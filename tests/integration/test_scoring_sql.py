@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -101,3 +102,47 @@ async def test_sql_rescore_equals_python(
         assert row["temperature"].value == expected.temperature.value, row
         boundary = row["score_valid_until"]
         assert boundary == expected.next_boundary, row
+
+
+@pytest.mark.postgres_only
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rules=st.one_of(st.just(DEFAULT_RULES), rule_sets()), rows=st.lists(lead_rows(), min_size=1, max_size=12)
+)
+async def test_sql_breakdown_equals_python(
+    session: AsyncSession, tenant: NewTenant, rules: RuleSet, rows: list[dict]
+) -> None:
+    """The breakdown an interaction stores on PostgreSQL (built in SQL, with `now` a parameter of
+    the statement) is the one `RuleSet.score()` gives, line for line, text for text."""
+    table = Lead.__table__
+    batch = uuid.uuid4().hex
+    await session.execute(
+        sa.insert(table),
+        [
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant.tenant.id,
+                "name": batch,
+                "created_at": T0,
+                "updated_at": T0,
+            }
+            | row
+            for row in rows
+        ],
+    )
+    now = sa.literal(T0, table.c.created_at.type)  # a parameter, as in the interaction's statement
+    found = (
+        (
+            await session.execute(
+                sa.select(table, rules.sql_breakdown(table, now).label("breakdown")).where(
+                    table.c.name == batch
+                )
+            )
+        )
+        .mappings()
+        .all()
+    )
+    await session.execute(sa.delete(table).where(table.c.name == batch))
+    await session.commit()
+    for row in found:
+        assert row["breakdown"] == rules.score(LeadState.of(row), T0).as_dict(), row

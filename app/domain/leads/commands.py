@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from advanced_alchemy.mixins.uuid import uuid7
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.enums import EventType
@@ -27,17 +28,16 @@ from app.domain.leads.checks import (
     interaction_type,
 )
 from app.domain.leads.models import Lead, LeadEvent
+from app.domain.leads.one_statement import record_in_one_statement
 from app.domain.leads.profile import clean_profile
 from app.domain.leads.queries import LeadQueries, ScoredLead, temperature_value
 from app.domain.leads.statements import (
     EARLIER_COLUMNS,
-    EVENT_COLUMNS,
     EVENT_WITH_KEY,
     INSERT_EVENT,
     LOCKED_STATE,
     LOCKED_STATE_AND_EARLIER,
     RECORD_UPDATE,
-    RECORD_UPDATE_AND_EVENT,
     event_values,
 )
 from app.domain.scoring import LeadState, Score
@@ -210,7 +210,13 @@ class LeadCommands(LeadQueries):
         occurred = check_occurred_at(occurred_at, now)
         check_idempotency_key(idempotency_key)
         payload = clean_payload(payload)
+        if self._postgres:
+            return await self._record_in_one_statement(
+                tenant_id, lead_id, kind, idempotency_key, occurred, now, source, payload
+            )
 
+        # SQLite: every writing transaction holds the database's write lock from its start, so
+        # the key checked here cannot be taken by anyone else before the insert.
         row = await self._locked_state(tenant_id, lead_id, idempotency_key)
         if idempotency_key is not None and row.earlier_id is not None:
             # Seen before: count nothing, answer as the first time.
@@ -233,24 +239,71 @@ class LeadCommands(LeadQueries):
             "v_score_valid_until": after.next_boundary,
             "v_updated_at": now,
         }
-        try:
-            async with self.session.begin_nested():
-                if self._postgres:
-                    event_params = {f"e_{name}": event[name] for name in EVENT_COLUMNS}
-                    await self.session.execute(RECORD_UPDATE_AND_EVENT[kind], lead_values | event_params)
-                else:
-                    await self.session.execute(INSERT_EVENT, event)
-                    await self.session.execute(RECORD_UPDATE[kind], lead_values)
-        except IntegrityError:
-            # Another request took the key between our check and insert (its row was not yet
-            # committed when we looked): answer as that first one did.
-            earlier = await self._event_with_key(tenant_id, idempotency_key) if idempotency_key else None
-            if earlier is None:
-                raise
-            return _replayed(earlier, lead_id)
+        await self.session.execute(INSERT_EVENT, event)
+        await self.session.execute(RECORD_UPDATE[kind], lead_values)
         note(self.session, self.notify, [_change(tenant_id, lead_id, before, after)])
         return InteractionResult(
             event["id"], lead_id, before.total, after.total, after.temperature.value, after.as_dict(), False
+        )
+
+    async def _record_in_one_statement(
+        self,
+        tenant_id: uuid.UUID,
+        lead_id: uuid.UUID,
+        kind: EventType,
+        key: str | None,
+        occurred: datetime,
+        now: datetime,
+        source: str,
+        payload: dict[str, Any],
+    ) -> InteractionResult:
+        event_id = uuid7()
+        outcome, rules = await record_in_one_statement(
+            self.session,
+            tenant_id,
+            lead_id,
+            kind,
+            key=key,
+            occurred=occurred,
+            now=now,
+            event_id=event_id,
+            source=source,
+            payload=payload,
+        )
+        if outcome.earlier is not None:  # seen before: count nothing, answer as the first time
+            return _replayed(EarlierEvent(**outcome.earlier), lead_id)
+        if not outcome.lead_exists:
+            raise NotFound("No such lead.")
+        if not outcome.recorded:
+            # A concurrent request took the key after our look (its row was not committed yet).
+            earlier = await self._event_with_key(tenant_id, key) if key else None
+            if earlier is None:
+                raise RuntimeError("The interaction was neither recorded nor seen before.")
+            return _replayed(earlier, lead_id)
+        assert outcome.score_before is not None and outcome.score_after is not None
+        before_temperature = rules.temperature_of(outcome.score_before).value
+        note(
+            self.session,
+            self.notify,
+            [
+                ScoreChange(
+                    tenant_id,
+                    lead_id,
+                    outcome.score_before,
+                    before_temperature,
+                    outcome.score_after,
+                    outcome.temperature or "",
+                )
+            ],
+        )
+        return InteractionResult(
+            event_id,
+            lead_id,
+            outcome.score_before,
+            outcome.score_after,
+            outcome.temperature or "",
+            outcome.breakdown or {},
+            False,
         )
 
     # ---- helpers ------------------------------------------------------------------------

@@ -24,9 +24,9 @@ EVENT = LeadEvent.__table__
 RULES = ScoringRuleSet.__table__
 
 # A plain INSERT (the dialects' ON CONFLICT variants are not cached by SQLAlchemy 2.0 and so are
-# compiled on every call); used keys are checked first and the unique index settles races.
+# compiled on every call). On PostgreSQL an interaction is one statement of its own
+# (`one_statement.py`); these serve SQLite and the bulk intake.
 INSERT_EVENT = sa.insert(EVENT)
-EVENT_COLUMNS = tuple(name for name in EVENT.c.keys() if name != "sa_orm_sentinel")
 
 EARLIER = EVENT.alias("earlier")  # the event that first used an idempotency key
 EARLIER_COLUMNS = ("id", "lead_id", "score_before", "score_after", "temperature_after", "breakdown")
@@ -68,13 +68,6 @@ RECORD_UPDATE = {
     )
     for kind, counters in COUNTERS.items()
 }
-# PostgreSQL: the event INSERT rides in the lead UPDATE as a CTE, one round trip for both.
-_EVENT_CTE = (
-    sa.insert(EVENT)
-    .values({name: sa.bindparam(f"e_{name}", type_=EVENT.c[name].type) for name in EVENT_COLUMNS})
-    .cte("event")
-)
-RECORD_UPDATE_AND_EVENT = {kind: update.add_cte(_EVENT_CTE) for kind, update in RECORD_UPDATE.items()}
 
 
 def event_values(

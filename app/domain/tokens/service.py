@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -15,12 +16,50 @@ from app.domain.errors import NotFound
 from app.domain.tokens.models import ApiToken
 
 TOKEN_PREFIX = "lh_"
+# How long this process trusts a token it has looked up: a revocation made by another process
+# takes effect here within this time; one made by this process at once.
+TRUSTED_FOR_SECONDS = 1.0
+MAX_TRUSTED = 10_000
 
 
 def digest(token: str) -> str:
     # Tokens carry 256 random bits, so a plain SHA-256 is enough (no KDF needed) and
     # lets a lookup be one indexed equality.
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenIdentity:
+    tenant_id: uuid.UUID
+    token_id: uuid.UUID
+    name: str
+
+
+class TrustedTokens:
+    """Live tokens looked up in the last second, by digest: the API's hot path skips a query."""
+
+    def __init__(self, seconds: float = TRUSTED_FOR_SECONDS) -> None:
+        self.seconds = seconds
+        self._entries: dict[str, tuple[float, TokenIdentity]] = {}
+
+    def get(self, token_digest: str) -> TokenIdentity | None:
+        entry = self._entries.get(token_digest)
+        if entry is None or time.monotonic() - entry[0] > self.seconds:
+            return None
+        return entry[1]
+
+    def put(self, token_digest: str, identity: TokenIdentity) -> None:
+        if len(self._entries) >= MAX_TRUSTED:
+            self._entries.clear()
+        self._entries[token_digest] = (time.monotonic(), identity)
+
+    def forget(self, token_id: uuid.UUID) -> None:
+        for key, (_, identity) in list(self._entries.items()):
+            if identity.token_id == token_id:
+                del self._entries[key]
+
+
+TRUSTED = TrustedTokens()
 
 
 @dataclass(frozen=True)
@@ -48,6 +87,19 @@ class TokenService:
             select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
         )
 
+    async def identify(self, token: str) -> TokenIdentity | None:
+        """Who a live token is (tenant, id, name); trusted for a second once looked up."""
+        token_digest = digest(token)
+        known = TRUSTED.get(token_digest)
+        if known is not None:
+            return known
+        row = await self.lookup(token)
+        if row is None:
+            return None
+        identity = TokenIdentity(row.tenant_id, row.id, row.name)
+        TRUSTED.put(token_digest, identity)
+        return identity
+
     async def tenant_of(self, token: str) -> uuid.UUID | None:
         """The tenant a live token belongs to, or None."""
         row = await self.lookup(token)
@@ -68,3 +120,4 @@ class TokenService:
         )
         if result.rowcount == 0:
             raise NotFound("No such live API token.")
+        TRUSTED.forget(token_id)

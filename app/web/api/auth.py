@@ -37,7 +37,7 @@ async def provide_caller(
             "Send the agency's API token as 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": 'Bearer realm="leadheat"'},
         )
-    token = await TokenService(db_session).lookup(secret.strip())
+    token = await TokenService(db_session).identify(secret.strip())
     if token is None:
         raise NotAuthorizedException(
             "This API token is not valid or was revoked.",
@@ -45,4 +45,4 @@ async def provide_caller(
         )
     if token.tenant_id != tenant_id:
         raise NotFoundException("No such agency.")
-    return ApiCaller(token.tenant_id, token.id, token.name)
+    return ApiCaller(token.tenant_id, token.token_id, token.name)
