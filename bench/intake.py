@@ -1,25 +1,36 @@
-"""Event intake on PostgreSQL: the API against pgbench running the same SQL transaction.
+"""Event intake on PostgreSQL: the API against a lean reference doing the same write, and pgbench.
 
-    .venv/bin/python -m bench.intake [--leads 100000] [--seconds 15] [--connections 16]
+    .venv/bin/python -m bench.intake [--leads 100000] [--seconds 15] [--connections 32] [--rounds 1]
 
 With 100,000 leads in one tenant it measures, in one run:
-- events/s through `POST /leads/{id}/events` (uvicorn, one process; wrk on loopback), and
-  pgbench running the SQL transaction one such event costs (token lookup, locking read,
-  event insert, lead update); it prints both and their ratio (target: API >= 0.5 x pgbench);
+- events/s, p50, p99 and non-2xx of `POST /api/tenants/{tid}/leads/{lid}/events` through the app
+  (uvicorn, one process; wrk on loopback, 32 connections by default);
+- the same, under the same wrk script and connections, through a lean reference
+  (bench/reference_app.py: a bare ASGI app under the same uvicorn, one process, an asyncpg pool,
+  the token checked in an in-process dict, the whole write in ONE prepared statement in
+  autocommit); it prints the ratio app / reference (target: >= 0.5, and app p99 <= 50 ms);
+- pgbench running the app's per-event SQL transaction (token lookup, locking read, event insert,
+  lead update) with as many connections: a second baseline, the database alone;
 - events/s through `POST /events/bulk` (10,000 events a request; target >= 50,000/s);
 - p50/p99 of `GET /leads?limit=50` on that tenant.
+With --rounds N the app and the reference are measured N times, alternately, each from a fresh
+server start; the medians are compared.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import random
 import re
+import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +41,9 @@ from app.db import create_engine
 from app.domain.scoring import DEFAULT_RULES, LeadState
 from app.domain.tokens.service import digest
 from bench.common import (
+    BIN,
+    ROOT,
+    free_port,
     fresh_database,
     machine,
     median,
@@ -90,6 +104,59 @@ async def lead_id_table(url: str, ids: list) -> None:
     await engine.dispose()
 
 
+@contextlib.contextmanager
+def served_reference(url: str, port: int | None = None) -> Iterator[str]:
+    """bench/reference_app.py under the same uvicorn, one process, as served_app serves the app."""
+    port = port or free_port()
+    env = {**os.environ, "DATABASE_URL": url}
+    process = subprocess.Popen(
+        [
+            str(BIN / "uvicorn"),
+            "bench.reference_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError("the reference app exited while starting")
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.3)
+        else:
+            raise RuntimeError("the reference app did not become ready")
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+async def event_count(url: str) -> int:
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            return int(await conn.scalar(sa.text("SELECT count(*) FROM lead_event")))
+    finally:
+        await engine.dispose()
+
+
 def run_wrk(base: str, tenant: str, token: str, ids_file: Path, seconds: int, connections: int) -> dict:
     wrk = need_tool("wrk", "wrk")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -97,11 +164,13 @@ def run_wrk(base: str, tenant: str, token: str, ids_file: Path, seconds: int, co
     args = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, base]
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     return {
         "rate": rate,
+        "requests": requests,
         "errors": int(non_2xx.group(1)) if non_2xx else 0,
         "p50_ms": _ms(p50),
         "p99_ms": _ms(p99),
@@ -186,13 +255,32 @@ def run_list(base: str, tenant: str, token: str, requests: int) -> list[float]:
     return times
 
 
+def measure(url: str, serve, tenant: str, token: str, ids_file: Path, seconds: int, connections: int) -> dict:
+    """One server start: 3 s of warm-up, then the measured run; also counts the event rows it wrote."""
+    with serve(url) as base:
+        run_wrk(base, tenant, token, ids_file, 3, connections)  # warm up
+        before = asyncio.run(event_count(url))
+        result = run_wrk(base, tenant, token, ids_file, seconds, connections)
+        result["written"] = asyncio.run(event_count(url)) - before
+    return result
+
+
+def _line(name: str, r: dict, connections: int) -> str:
+    return (
+        f"{name}: {r['rate']:.0f} events/s (p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
+        f"non-2xx {r['errors']:.0f}; {r['written']:.0f} event rows for {r['requests']:.0f} responses), "
+        f"{connections} connections"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=1, help="app/reference measurements, alternating")
     parser.add_argument("--bulk-batches", type=int, default=5)
     args = parser.parse_args()
 
@@ -205,23 +293,45 @@ def main() -> None:
         with tempfile.NamedTemporaryFile("w", suffix=".ids", delete=False) as f:
             f.write("\n".join(str(i) for i in ids))
             ids_file = Path(f.name)
+        tenant = str(tenant_id)
 
+        load = (tenant, token, ids_file, args.seconds, args.connections)
         pg_rate = run_pgbench(
-            url, pgbench_script(str(tenant_id), digest(token)), args.leads, args.seconds, args.connections
+            url, pgbench_script(tenant, digest(token)), args.leads, args.seconds, args.connections
         )
+        apis, refs = [], []
+        for n in range(args.rounds):
+            apis.append(measure(url, served_app, *load))
+            refs.append(measure(url, served_reference, *load))
+            if args.rounds > 1:
+                print(f"round {n + 1}:")
+                print("  " + _line("LeadHeat ", apis[-1], args.connections))
+                print("  " + _line("reference", refs[-1], args.connections))
+                print(f"  ratio LeadHeat / reference: {apis[-1]['rate'] / refs[-1]['rate']:.2f}")
         with served_app(url) as base:
-            run_wrk(base, str(tenant_id), token, ids_file, 3, args.connections)  # warm up
-            api = run_wrk(base, str(tenant_id), token, ids_file, args.seconds, args.connections)
-            bulk_rate = run_bulk(base, str(tenant_id), token, ids, args.bulk_batches, 10_000)
-            list_ms = run_list(base, str(tenant_id), token, 300)
+            bulk_rate = run_bulk(base, tenant, token, ids, args.bulk_batches, 10_000)
+            list_ms = run_list(base, tenant, token, 300)
 
-    ratio = api["rate"] / pg_rate
+    api = {k: median([r[k] for r in apis]) for k in apis[0]}
+    ref = {k: median([r[k] for r in refs]) for k in refs[0]}
+    ratio = api["rate"] / ref["rate"]
+    p99_ok = api["p99_ms"] <= 50
+    of = f" (median of {args.rounds} rounds)" if args.rounds > 1 else ""
+    print(f"POST /api/tenants/{{tid}}/leads/{{lid}}/events{of}:")
+    print("  " + _line("LeadHeat ", api, args.connections))
+    print("  " + _line("reference", ref, args.connections) + " [bench/reference_app.py, one statement]")
+    at = "" if args.connections == 32 else f"; measured at {args.connections}"
     print(
-        f"POST /leads/{{id}}/events: {api['rate']:.0f} events/s (p50 {api['p50_ms']:.1f} ms, "
-        f"p99 {api['p99_ms']:.1f} ms, non-2xx {api['errors']}), {args.connections} connections"
+        f"  ratio LeadHeat / reference: {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})"
     )
-    print(f"pgbench, same transaction: {pg_rate:.0f} tx/s")
-    print(f"ratio API / pgbench: {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'NOT met'})")
+    print(
+        f"  LeadHeat p99: {api['p99_ms']:.1f} ms (target <= 50 ms at 32 connections: "
+        f"{'met' if p99_ok else 'NOT met'}{at})"
+    )
+    print(
+        f"  pgbench, the app's per-event transaction, {args.connections} connections: {pg_rate:.0f} tx/s "
+        f"(LeadHeat / pgbench {api['rate'] / pg_rate:.2f}, reference / pgbench {ref['rate'] / pg_rate:.2f})"
+    )
     print(
         f"POST /events/bulk: {bulk_rate:.0f} events/s (target >= 50000: "
         f"{'met' if bulk_rate >= 50_000 else 'NOT met'})"
