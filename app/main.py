@@ -22,6 +22,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from app.bot.claims import bot_claims
 from app.bot.manager import BotManager
 from app.cli import LeadHeatCLIPlugin
 from app.config import ROOT, Settings, get_settings
@@ -73,7 +74,14 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         )
         tasks = [sweep]
         if settings.bot_polling:
-            bots = BotManager(db_config.get_session, secret, clock, notify, api_url=settings.telegram_api_url)
+            bots = BotManager(
+                db_config.get_session,
+                secret,
+                clock,
+                notify,
+                api_url=settings.telegram_api_url,
+                claims=bot_claims(settings),
+            )
             tasks.append(asyncio.create_task(bots.run(), name="telegram-bots"))
         try:
             yield

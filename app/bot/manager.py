@@ -30,6 +30,7 @@ from aiogram.methods import (
 from aiogram.methods.base import Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.bot.claims import BotClaims, OneProcess
 from app.bot.handlers import BotContext, build_router
 from app.bot.ordering import OnePerUser
 from app.bot.unit_of_work import UnitOfWork
@@ -89,8 +90,10 @@ class BotManager:
         api_url: str | None = None,
         refresh_seconds: float = 10.0,
         polling_timeout: int = 10,
+        claims: BotClaims | None = None,
     ) -> None:
         self.sessions = sessions
+        self.claims = claims or OneProcess()
         self.secret_key = secret_key
         self.clock = clock
         self.notify = notify
@@ -112,8 +115,12 @@ class BotManager:
                 await asyncio.sleep(self.refresh_seconds)
         finally:
             await self.stop_all()
+            await self.claims.close()
 
     async def sync(self) -> None:
+        if not await self.claims.still_held():  # our claims are gone: another process may poll now
+            log.warning("Lost the connection that holds the bots' claims; stopping them to claim again")
+            await self.stop_all()
         with reads_only():
             async with unit_of_work(self.sessions) as session:
                 tokens = await BotTokenService(session, self.secret_key).all_tokens()
@@ -125,7 +132,8 @@ class BotManager:
             if tenant_id not in self.running and self.rejected.get(tenant_id) != credentials.token:
                 waiting = self.unreachable.get(tenant_id)
                 now = asyncio.get_running_loop().time()
-                if waiting is None or waiting.token != credentials.token or now >= waiting.retry_at:
+                due = waiting is None or waiting.token != credentials.token or now >= waiting.retry_at
+                if due and await self.claims.claim(tenant_id):  # else another process polls it
                     await self._start(credentials)
 
     async def _start(self, credentials: BotCredentials) -> None:
@@ -195,6 +203,8 @@ class BotManager:
             await running.task
         with contextlib.suppress(Exception):
             await running.bot.session.close()
+        with contextlib.suppress(Exception):
+            await self.claims.release(tenant_id)
         log.info("Stopped the bot of tenant %s", tenant_id)
 
     async def stop_all(self) -> None:

@@ -43,14 +43,6 @@ async def eventually(check: Callable[[], object], within: float = 5.0) -> None:
 
 
 @pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def manager(
     session_factory: async_sessionmaker[AsyncSession], clock: FrozenClock, telegram: FakeTelegram
 ) -> AsyncIterator[BotManager]:
