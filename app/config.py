@@ -32,10 +32,18 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = None
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # App processes serving together (`litestar run` reads the same variable): more than one
+    # needs PostgreSQL, whose LISTEN/NOTIFY and advisory locks tie the processes together.
+    web_concurrency: int = Field(default=1, ge=1)
 
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.var_dir / 'leadheat.db'}"
+        if self.web_concurrency > 1 and self.is_sqlite:
+            raise ValueError(
+                "WEB_CONCURRENCY > 1 needs PostgreSQL (DATABASE_URL=postgresql+asyncpg://...): the "
+                "embedded SQLite database serves one process."
+            )
 
     @property
     def is_sqlite(self) -> bool:

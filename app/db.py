@@ -59,6 +59,20 @@ def set_writes(writes: bool) -> None:
     _WRITES.set(writes)
 
 
+async def driver_connection(session: AsyncSession) -> Any:
+    """PostgreSQL: the asyncpg connection under the session, inside the session's transaction,
+    for the few statements that asyncpg runs best by itself (one-statement interactions, COPY).
+
+    SQLAlchemy's asyncpg adapter begins its transaction lazily, at the first statement it runs
+    itself; this begins it as the adapter would (sqlalchemy<2.1), so nothing here autocommits.
+    """
+    connection = await session.connection()
+    adapted = (await connection.get_raw_connection()).dbapi_connection
+    if not adapted._started:
+        await adapted._start_transaction()
+    return adapted._connection
+
+
 @asynccontextmanager
 async def unit_of_work(
     sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],

@@ -1,8 +1,9 @@
 """Many interactions in one transaction, applied set-based: for imports and integrations.
 
 Each item names its lead by `lead_id` or `external_id`. Bad items are rejected with their
-index and a message; the rest are applied together: one locking read of the leads, one
-multi-row insert of the events, one executemany update of the leads.
+index and a message; the rest are applied together: a locking read of the leads, each lead
+scored once for all its events, the events written with COPY on PostgreSQL, and one
+`UPDATE ... FROM unnest(...)` of the leads.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import driver_connection
 from app.domain.clock import Clock, system_clock
 from app.domain.enums import EventType
 from app.domain.errors import DomainError, InvalidInput
@@ -30,11 +34,13 @@ from app.domain.leads.checks import (
     interaction_type,
 )
 from app.domain.leads.statements import EVENT, INSERT_EVENT, LEAD, event_values
-from app.domain.scoring import COUNTER_FIELDS, LeadState, Score
+from app.domain.scoring import COUNTER_FIELDS, LeadState
 from app.domain.tenants.rules import rules_for
 from app.domain.text import check_text, clean_payload
 
 MAX_BULK_EVENTS = 10_000
+_EVENT_COLUMNS = [name for name in EVENT.c.keys() if name != "sa_orm_sentinel"]
+_JSON_COLUMNS = frozenset({"payload", "breakdown"})
 _CHUNK = 1_000  # keeps IN lists and parameter counts inside every database's limits
 
 
@@ -132,12 +138,16 @@ class BulkIntake:
         lead_rows: list[dict[str, Any]] = []
         changes: list[ScoreChange] = []
         for lead_id, lead_items in per_lead.items():
-            state = states[lead_id]
-            first = rules.score(state, now)
-            before: Score = first
-            for item in sorted(lead_items, key=lambda i: i.occurred_at):
+            # One score computation per lead: its events apply together, in the order they
+            # happened, and each event row carries the lead's score before and after the batch
+            # (the last one also the breakdown).
+            original = state = states[lead_id]
+            ordered = sorted(lead_items, key=lambda i: i.occurred_at)
+            for item in ordered:
                 state = after_interaction(state, item.kind, item.occurred_at)
-                after = rules.score(state, now)
+            first, last = rules.score(original, now), rules.score(state, now)
+            for position, item in enumerate(ordered, 1):
+                breakdown = last.as_dict() if position == len(ordered) else {}
                 event_rows.append(
                     event_values(
                         tenant_id,
@@ -148,12 +158,11 @@ class BulkIntake:
                         source,
                         item.payload,
                         item.key,
-                        before.total,
-                        after,
+                        first.total,
+                        last,
+                        breakdown,
                     )
                 )
-                before = after
-            original = states[lead_id]
             lead_rows.append(
                 {
                     "b_tenant": tenant_id,
@@ -162,31 +171,46 @@ class BulkIntake:
                         f"b_{name}": getattr(state, name) - getattr(original, name) for name in COUNTER_FIELDS
                     },
                     "b_last": state.last_interaction_at,
-                    "b_score": before.total,
-                    "b_temperature": before.temperature.value,
-                    "b_valid_until": before.next_boundary,
+                    "b_score": last.total,
+                    "b_temperature": last.temperature.value,
+                    "b_valid_until": last.next_boundary,
                     "b_now": now,
                 }
             )
-            if (first.total, first.temperature) != (before.total, before.temperature):
-                changes.append(
-                    ScoreChange(
-                        tenant_id,
-                        lead_id,
-                        first.total,
-                        first.temperature.value,
-                        before.total,
-                        before.temperature.value,
-                    )
+            changes.append(
+                ScoreChange(
+                    tenant_id,
+                    lead_id,
+                    first.total,
+                    first.temperature.value,
+                    last.total,
+                    last.temperature.value,
                 )
+            )
 
         if event_rows:
             try:
-                await self.session.execute(INSERT_EVENT, event_rows)
-            except IntegrityError as exc:  # a concurrent request used one of the keys meanwhile
+                await self._insert_events(event_rows)
+            except (IntegrityError, asyncpg.UniqueViolationError) as exc:  # a key taken meanwhile
                 raise _KeyRace from exc
             await self._update_leads(tenant_id, now, lead_rows)
         return len(event_rows), duplicates, rejected, changes
+
+    async def _insert_events(self, rows: list[dict[str, Any]]) -> None:
+        """On PostgreSQL with COPY (binary, one stream for all rows); elsewhere a multi-row insert."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            await self.session.execute(INSERT_EVENT, rows)
+            return
+        json = msgspec.json.Encoder()
+        records = [
+            tuple(
+                json.encode(row[name]).decode() if name in _JSON_COLUMNS else row[name]
+                for name in _EVENT_COLUMNS
+            )
+            for row in rows
+        ]
+        driver = await driver_connection(self.session)
+        await driver.copy_records_to_table("lead_event", records=records, columns=_EVENT_COLUMNS)
 
     async def _update_leads(self, tenant_id: uuid.UUID, now: datetime, rows: list[dict[str, Any]]) -> None:
         """Counters grow atomically; on PostgreSQL one UPDATE ... FROM unnest(arrays) for all leads."""
@@ -268,24 +292,24 @@ _UPDATE_LEAD = (
 )
 
 
-_UPDATE_LEADS_FROM_ARRAYS = sa.text(
-    """
-    UPDATE lead SET
-      qr_scan_count = lead.qr_scan_count + v.qr_scan_count,
-      catalog_views = lead.catalog_views + v.catalog_views,
-      messages_count = lead.messages_count + v.messages_count,
-      voice_messages_count = lead.voice_messages_count + v.voice_messages_count,
-      last_interaction_at = v.last, lead_score = v.score, temperature = v.temperature,
-      score_valid_until = v.valid_until, updated_at = :now
-    FROM unnest(CAST(:id AS uuid[]), CAST(:qr_scan_count AS integer[]), CAST(:catalog_views AS integer[]),
-                CAST(:messages_count AS integer[]), CAST(:voice_messages_count AS integer[]),
-                CAST(:last AS timestamptz[]), CAST(:score AS integer[]), CAST(:temperature AS varchar[]),
-                CAST(:valid_until AS timestamptz[]))
-      AS v(id, qr_scan_count, catalog_views, messages_count, voice_messages_count, last, score, temperature,
-           valid_until)
-    WHERE lead.tenant_id = :tenant_id AND lead.id = v.id
-    """
-)
+def _update_from_arrays() -> sa.TextClause:
+    """PostgreSQL: every lead of the batch in one UPDATE, its new values as parallel arrays."""
+    counters = ", ".join(f"{name} = lead.{name} + v.{name}" for name in COUNTER_FIELDS)
+    arrays = ", ".join(f"CAST(:{name} AS integer[])" for name in COUNTER_FIELDS)
+    return sa.text(
+        f"""
+        UPDATE lead SET {counters},
+          last_interaction_at = v.last, lead_score = v.score, temperature = v.temperature,
+          score_valid_until = v.valid_until, updated_at = :now
+        FROM unnest(CAST(:id AS uuid[]), {arrays}, CAST(:last AS timestamptz[]), CAST(:score AS integer[]),
+                    CAST(:temperature AS varchar[]), CAST(:valid_until AS timestamptz[]))
+          AS v(id, {", ".join(COUNTER_FIELDS)}, last, score, temperature, valid_until)
+        WHERE lead.tenant_id = :tenant_id AND lead.id = v.id
+        """
+    )
+
+
+_UPDATE_LEADS_FROM_ARRAYS = _update_from_arrays()
 
 
 def _parse(index: int, raw: Any, now: datetime) -> _Item:

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import driver_connection
 from app.domain.enums import EventType
 from app.domain.leads.checks import COUNTERS
 from app.domain.scoring import COUNTER_FIELDS, LeadState, RuleSet
@@ -144,16 +145,6 @@ def _statement(tenant_id: uuid.UUID, version: int, rules: RuleSet, kind: EventTy
     return sql
 
 
-async def _driver_connection(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session, its transaction begun (SQLAlchemy's asyncpg
-    adapter begins one lazily, at the first statement it runs itself; sqlalchemy<2.1)."""
-    connection = await session.connection()
-    adapted = (await connection.get_raw_connection()).dbapi_connection
-    if not adapted._started:
-        await adapted._start_transaction()
-    return adapted._connection
-
-
 async def record_in_one_statement(
     session: AsyncSession,
     tenant_id: uuid.UUID,
@@ -168,7 +159,7 @@ async def record_in_one_statement(
     payload: dict[str, Any],
 ) -> tuple[Outcome, RuleSet]:
     """Run the interaction's statement (twice when the tenant's rules changed meanwhile)."""
-    driver = await _driver_connection(session)
+    driver = await driver_connection(session)
     version, rules = _known_rules.get(tenant_id, (-1, cached_rules(tenant_id, None, None)))
     body = msgspec.json.encode(payload).decode()
     for _ in range(2):

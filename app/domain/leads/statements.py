@@ -81,6 +81,7 @@ def event_values(
     key: str | None,
     score_before: int,
     after: Score,
+    breakdown: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One row of the events table: what happened, and the score it left behind."""
     return {
@@ -96,7 +97,7 @@ def event_values(
         "score_before": score_before,
         "score_after": after.total,
         "temperature_after": after.temperature,
-        "breakdown": after.as_dict(),
+        "breakdown": after.as_dict() if breakdown is None else breakdown,
         "created_at": now,
         "updated_at": now,
     }
