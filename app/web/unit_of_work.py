@@ -6,7 +6,8 @@ It runs as a middleware inside the login-session middleware rather than as an ap
 before-send hook, so the transaction has ended before the login session is written back (on
 SQLite a still-open write transaction would hold the lock that write waits for). A commit that
 fails never reaches the client as a success: the response becomes a 503 saying nothing was saved.
-Safe methods (GET, HEAD, OPTIONS) only read: on SQLite their transaction takes no write lock.
+Safe methods (GET, HEAD, OPTIONS), and handlers marked as reading only, begin a plain
+transaction: on SQLite it takes no write lock.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from app.db import set_writes
 log = logging.getLogger("leadheat.web")
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 NOT_SAVED = "The change could not be saved; nothing was changed. Please try again."
+READS_ONLY = "reads_only"
 
 
 async def end_unit_of_work(scope: Scope, scope_key: str, status: int) -> None:
@@ -49,7 +51,7 @@ def unit_of_work_middleware(scope_key: str) -> Any:
             if scope["type"] != "http":
                 await app(scope, receive, send)
                 return
-            set_writes(scope["method"] not in READING_METHODS)
+            set_writes(scope["method"] not in READING_METHODS and not _reads_only(scope))
             failed = False
 
             async def send_after_ending(message: Message) -> None:
@@ -78,6 +80,12 @@ def unit_of_work_middleware(scope_key: str) -> Any:
         return unit_of_work
 
     return middleware
+
+
+def _reads_only(scope: Scope) -> bool:
+    """A handler marked `opt={READS_ONLY: True}` only reads though its method is POST (login)."""
+    handler = scope.get("route_handler")
+    return bool(handler is not None and handler.opt.get(READS_ONLY))
 
 
 async def _send_not_saved(scope: Scope, send: Send) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.agents.models import Agent
 from app.domain.agents.service import active_agent, authenticate
+from app.web.unit_of_work import READS_ONLY
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 300
@@ -76,7 +77,8 @@ class LoginController(Controller):
             return Redirect("/", status_code=303)
         return Template("login.html", context={"error": None, "email": ""})
 
-    @post("/login", status_code=200)
+    # Checking a password only reads; the login session is stored after the unit of work ends.
+    @post("/login", status_code=200, opt={READS_ONLY: True})
     async def login(
         self,
         request: Request[Any, Any, Any],
