@@ -37,8 +37,9 @@ browser:
 lint: install
 	$(BIN)/ruff check app tests bench
 
+# Two workers (the machine's cores); each gets its own SQLite files and PostgreSQL database.
 test: lint browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/python -m pytest -x -q -m "not slow" $(PYTEST_ARGS)
