@@ -317,30 +317,106 @@ class RuleSet:
 
     # ---- SQL evaluation (same rule, many rows in one statement) -------------------------
 
-    def sql_score(self, table: Any, now: datetime) -> ColumnElement[int]:
-        """The score as a SQL expression over `table`'s columns at time `now`."""
-        c = table.c if hasattr(table, "c") else table
-        engagement = (
-            _sql_capped(c.qr_scan_count, self.qr_scan_points, self.qr_scan_cap)
-            + _sql_capped(c.catalog_views, self.catalog_view_points, self.catalog_view_cap)
-            + _sql_capped(c.messages_count, self.message_points, self.message_cap)
-            + sa.case((c.voice_messages_count > 0, self.voice_bonus), else_=0)
-        )
+    # Each rule's points, in the order of `Score.lines`: (rule, label, kind) with kind "capped"
+    # (count x each, up to a cap), "flag" (all or nothing) or "recency".
+    def _sql_rules(self, c: Any, now: Any) -> list[tuple[str, str, ColumnElement[int], int, Any, int | None]]:
+        """(rule, label, points, cap, count, each) for every line of the breakdown, in SQL."""
         has_budget = sa.or_(sa.func.coalesce(c.budget_min, 0) > 0, sa.func.coalesce(c.budget_max, 0) > 0)
-        qualification = (
-            _sql_flag(_sql_is_set(c.phone), self.phone_points)
-            + _sql_flag(has_budget, self.budget_points)
-            + _sql_flag(_sql_is_set(c.transaction_type), self.transaction_type_points)
-            + _sql_flag(_sql_is_set(c.property_type), self.property_type_points)
-            + _sql_flag(_sql_is_set(c.location), self.location_points)
-            + _sql_flag(_sql_is_set(c.payment_method), self.payment_method_points)
-        )
-        recency = sa.case(
-            *((c.last_interaction_at > _since(now, tier), tier.points) for tier in self.recency_tiers),
+        capped = [
+            ("qr_scans", "qr scans", c.qr_scan_count, self.qr_scan_points, self.qr_scan_cap),
+            (
+                "catalog_views",
+                "catalog views",
+                c.catalog_views,
+                self.catalog_view_points,
+                self.catalog_view_cap,
+            ),
+            ("messages", "messages", c.messages_count, self.message_points, self.message_cap),
+        ]
+        flags = [
+            ("voice_bonus", "voice bonus", c.voice_messages_count > 0, self.voice_bonus),
+            ("phone", "phone", _sql_is_set(c.phone), self.phone_points),
+            ("budget", "budget", has_budget, self.budget_points),
+            (
+                "transaction_type",
+                "transaction type",
+                _sql_is_set(c.transaction_type),
+                self.transaction_type_points,
+            ),
+            ("property_type", "property type", _sql_is_set(c.property_type), self.property_type_points),
+            ("location", "location", _sql_is_set(c.location), self.location_points),
+            ("payment_method", "payment method", _sql_is_set(c.payment_method), self.payment_method_points),
+        ]
+        return [
+            *(
+                (rule, label, _sql_capped(count, each, cap), cap, count, each)
+                for rule, label, count, each, cap in capped
+            ),
+            *(
+                (rule, label, _sql_flag(cond, points), points, None, None)
+                for rule, label, cond, points in flags
+            ),
+            (
+                "recency",
+                "recency",
+                self._sql_recency(c.last_interaction_at, now),
+                self.max_recency_points,
+                None,
+                None,
+            ),
+        ]
+
+    def sql_parts(self, table: Any, now: datetime | ColumnElement[datetime]) -> dict[str, ColumnElement[Any]]:
+        """Each line's points as a small SQL expression of its own (`<rule>`), the recency points
+        once the boundary passes (`recency_after`) and the boundary (`next_boundary`): computed
+        once, e.g. in a CTE, then combined by `sql_breakdown_of`."""
+        c = table.c if hasattr(table, "c") else table
+        parts = {rule: points for rule, _, points, _, _, _ in self._sql_rules(c, now)}
+        parts["recency_after"] = sa.case(
+            *(
+                (
+                    c.last_interaction_at > _since(now, tier),
+                    self.recency_tiers[i + 1].points if i + 1 < len(self.recency_tiers) else 0,
+                )
+                for i, tier in enumerate(self.recency_tiers)
+            ),
             else_=0,
         )
-        raw = engagement + qualification + recency
-        return sa.case((raw > MAX_SCORE, MAX_SCORE), else_=raw)
+        parts["next_boundary"] = self.sql_next_boundary(c, now)
+        return parts
+
+    def sql_total_of(self, parts: Any) -> ColumnElement[int]:
+        """The score from `sql_parts` (or columns holding them)."""
+        get = parts.get if isinstance(parts, Mapping) else lambda name: getattr(parts, name)
+        return AtMost(sum((get(rule) for rule in _RULE_NAMES[1:]), get(_RULE_NAMES[0])), MAX_SCORE)
+
+    def sql_breakdown_of(self, parts: Any, counts: Any) -> ColumnElement[Any]:
+        """`Score.as_dict()` as PostgreSQL jsonb, from `sql_parts` (or columns holding them) and
+        the lead's counters (`counts`)."""
+        get = parts.get if isinstance(parts, Mapping) else lambda name: getattr(parts, name)
+        c = counts.c if hasattr(counts, "c") else counts
+        lines = []
+        for rule, label, _, cap, count, each in self._sql_rules(c, sa.null()):
+            lines.append(_sql_line(rule, label, get(rule), cap, count, each))
+        engagement = sum((get(rule) for rule in _ENGAGEMENT[1:]), get(_ENGAGEMENT[0]))
+        qualification = sum((get(rule) for rule in _QUALIFICATION[1:]), get(_QUALIFICATION[0]))
+        total = AtMost(engagement + qualification + get("recency"), MAX_SCORE)
+        boundary = get("next_boundary")
+        after = sa.case(
+            (boundary.is_(None), sa.null()),
+            else_=AtMost(engagement + qualification + get("recency_after"), MAX_SCORE),
+        )
+        return sa.func.jsonb_build_object(
+            "total", total, "temperature", self.sql_temperature(total),
+            "engagement", engagement, "qualification", qualification, "recency", get("recency"),
+            "rules", sa.func.jsonb_build_array(*lines),
+            "next_boundary", _sql_iso_utc(boundary), "score_after_boundary", after,
+        )  # fmt: skip
+
+    def sql_score(self, table: Any, now: datetime | ColumnElement[datetime]) -> ColumnElement[int]:
+        """The score as a SQL expression over `table`'s columns at time `now`."""
+        c = table.c if hasattr(table, "c") else table
+        return self.sql_total_of({rule: points for rule, _, points, _, _, _ in self._sql_rules(c, now)})
 
     def sql_temperature(self, score: ColumnElement[int]) -> ColumnElement[str]:
         return sa.case(
@@ -364,81 +440,9 @@ class RuleSet:
         )
 
     def sql_breakdown(self, table: Any, now: datetime | ColumnElement[datetime]) -> ColumnElement[Any]:
-        """`Score.as_dict()` as one PostgreSQL jsonb value, so an interaction can be scored and
-        its event row written in one statement. A property test holds it equal to Python's."""
-        c = table.c if hasattr(table, "c") else table
-        engagement_lines = [
-            _sql_capped_line("qr_scans", "qr scans", c.qr_scan_count, self.qr_scan_points, self.qr_scan_cap),
-            _sql_capped_line(
-                "catalog_views",
-                "catalog views",
-                c.catalog_views,
-                self.catalog_view_points,
-                self.catalog_view_cap,
-            ),
-            _sql_capped_line("messages", "messages", c.messages_count, self.message_points, self.message_cap),
-            _sql_flag_line("voice_bonus", "voice bonus", c.voice_messages_count > 0, self.voice_bonus),
-        ]
-        has_budget = sa.or_(sa.func.coalesce(c.budget_min, 0) > 0, sa.func.coalesce(c.budget_max, 0) > 0)
-        qualification_lines = [
-            _sql_flag_line("phone", "phone", _sql_is_set(c.phone), self.phone_points),
-            _sql_flag_line("budget", "budget", has_budget, self.budget_points),
-            _sql_flag_line(
-                "transaction_type",
-                "transaction type",
-                _sql_is_set(c.transaction_type),
-                self.transaction_type_points,
-            ),
-            _sql_flag_line(
-                "property_type", "property type", _sql_is_set(c.property_type), self.property_type_points
-            ),
-            _sql_flag_line("location", "location", _sql_is_set(c.location), self.location_points),
-            _sql_flag_line(
-                "payment_method", "payment method", _sql_is_set(c.payment_method), self.payment_method_points
-            ),
-        ]
-        recency = self._sql_recency(c.last_interaction_at, now)
-        engagement = sum((points for points, _ in engagement_lines[1:]), engagement_lines[0][0])
-        qualification = sum((points for points, _ in qualification_lines[1:]), qualification_lines[0][0])
-        base = engagement + qualification
-        total = _sql_at_most(base + recency, MAX_SCORE)
-        # The score once recency drops at the boundary: the next tier's points (0 after the last).
-        after = sa.case(
-            *(
-                (
-                    c.last_interaction_at > _since(now, tier),
-                    _sql_at_most(
-                        base + (self.recency_tiers[i + 1].points if i + 1 < len(self.recency_tiers) else 0),
-                        MAX_SCORE,
-                    ),
-                )
-                for i, tier in enumerate(self.recency_tiers)
-            ),
-            else_=sa.null(),
-        )
-        recency_line = _sql_line("recency", "recency", recency, self.max_recency_points)
-        return sa.func.jsonb_build_object(
-            "total",
-            total,
-            "temperature",
-            self.sql_temperature(total),
-            "engagement",
-            engagement,
-            "qualification",
-            qualification,
-            "recency",
-            recency,
-            "rules",
-            sa.func.jsonb_build_array(
-                *(line for _, line in engagement_lines),
-                *(line for _, line in qualification_lines),
-                recency_line,
-            ),
-            "next_boundary",
-            _sql_iso_utc(self.sql_next_boundary(c, now)),
-            "score_after_boundary",
-            after,
-        )
+        """`Score.as_dict()` as one PostgreSQL jsonb value over `table`'s columns (the parts
+        inline; the interaction's statement computes them once in a CTE instead)."""
+        return self.sql_breakdown_of(self.sql_parts(table, now), table)
 
     def _sql_recency(self, last: Any, now: datetime | ColumnElement[datetime]) -> ColumnElement[int]:
         return sa.case(*((last > _since(now, tier), tier.points) for tier in self.recency_tiers), else_=0)
@@ -486,9 +490,7 @@ def _flag(rule: str, label: str, present: bool, points: int) -> RuleLine:
 
 def _sql_capped(column: Any, each: int, cap: int) -> ColumnElement[int]:
     # Counters are capped before multiplying so a huge counter cannot overflow an integer.
-    count = sa.case((column > cap, cap), else_=column)
-    points = count * each
-    return sa.case((points > cap, cap), else_=points)
+    return AtMost(AtMost(column, cap) * each, cap)
 
 
 def _sql_flag(condition: ColumnElement[bool], points: int) -> ColumnElement[int]:
@@ -506,10 +508,6 @@ def _since(now: datetime | ColumnElement[datetime], tier: RecencyTier) -> Any:
     return AddSeconds(now, -tier.max_age_seconds)  # `now` is a parameter of a prepared statement
 
 
-def _sql_at_most(value: ColumnElement[int], upper: int) -> ColumnElement[int]:
-    return sa.case((value > upper, upper), else_=value)
-
-
 def _sql_line(
     rule: str, label: str, points: ColumnElement[int], cap: int, count: Any = None, each: int | None = None
 ) -> ColumnElement[Any]:
@@ -523,16 +521,6 @@ def _sql_line(
         "count", count if count is not None else sa.null(), "each", each if each is not None else sa.null(),
         "text", text,
     )  # fmt: skip
-
-
-def _sql_capped_line(rule: str, label: str, column: Any, each: int, cap: int) -> tuple[Any, Any]:
-    points = _sql_capped(column, each, cap)
-    return points, _sql_line(rule, label, points, cap, count=column, each=each)
-
-
-def _sql_flag_line(rule: str, label: str, condition: ColumnElement[bool], points: int) -> tuple[Any, Any]:
-    got = _sql_flag(condition, points)
-    return got, _sql_line(rule, label, got, points)
 
 
 def _sql_iso_utc(moment: ColumnElement[datetime]) -> ColumnElement[str]:
@@ -581,5 +569,34 @@ def _add_seconds_sqlite(element: AddSeconds, compiler: Any, **kw: Any) -> str:
         f" || substr({ts}, 20))"
     )
 
+
+class AtMost(FunctionElement[int]):
+    """`min(value, upper)`, evaluating `value` once: LEAST on PostgreSQL, MIN on SQLite."""
+
+    inherit_cache = True
+    name = "at_most"
+    type = sa.Integer()
+
+    def __init__(self, value: Any, upper: int) -> None:
+        super().__init__(value, sa.literal_column(str(int(upper))))
+
+
+@compiles(AtMost, "postgresql")
+def _at_most_pg(element: AtMost, compiler: Any, **kw: Any) -> str:
+    return f"least({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(AtMost, "sqlite")
+def _at_most_sqlite(element: AtMost, compiler: Any, **kw: Any) -> str:
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+_RULE_NAMES = (
+    "qr_scans", "catalog_views", "messages", "voice_bonus",
+    "phone", "budget", "transaction_type", "property_type", "location", "payment_method",
+    "recency",
+)  # fmt: skip
+_ENGAGEMENT = _RULE_NAMES[:4]
+_QUALIFICATION = _RULE_NAMES[4:10]
 
 DEFAULT_RULES = RuleSet()

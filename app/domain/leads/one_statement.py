@@ -57,7 +57,7 @@ def _sql(expression: Any) -> str:
     return str(expression.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
 
 
-def _columns(alias: str) -> SimpleNamespace:
+def _columns(alias: str | None) -> SimpleNamespace:
     types = {
         "last_interaction_at": sa.DateTime(timezone=True),
         **{name: sa.Integer() for name in COUNTER_FIELDS},
@@ -65,7 +65,10 @@ def _columns(alias: str) -> SimpleNamespace:
         "budget_max": sa.BigInteger(),
     }
     return SimpleNamespace(
-        **{name: sa.literal_column(f"{alias}.{name}", types.get(name, sa.Text())) for name in _STATE_COLUMNS}
+        **{
+            name: sa.literal_column(f"{alias}.{name}" if alias else name, types.get(name, sa.Text()))
+            for name in _STATE_COLUMNS
+        }
     )
 
 
@@ -74,6 +77,7 @@ def build_statement(rules: RuleSet, kind: EventType) -> str:
 
     $1 tenant, $2 lead, $3 idempotency key (or NULL), $4 the rule version it was built for,
     $5 when it happened, $6 now, $7 the event id, $8 its kind, $9 its source, $10 its payload.
+    Each rule's points are computed once (`parts`), then summed and described (`scored`).
     """
     old, new = _columns("old"), _columns("new")
     grown = ", ".join(
@@ -82,7 +86,10 @@ def build_statement(rules: RuleSet, kind: EventType) -> str:
     kept = ", ".join(
         f"old.{name}" for name in _STATE_COLUMNS if name not in (*COUNTER_FIELDS, "last_interaction_at")
     )
-    score_after = rules.sql_score(new, _NOW)
+    parts = rules.sql_parts(new, _NOW)
+    computed = SimpleNamespace(**{name: sa.literal_column(f"p_{name}") for name in parts})
+    score_after = rules.sql_total_of(computed)
+    breakdown = rules.sql_breakdown_of(computed, _columns(None))
     return f"""
 WITH earlier AS (
   SELECT id, lead_id, score_before, score_after, temperature_after, breakdown
@@ -97,14 +104,17 @@ WITH earlier AS (
 ), new AS (
   -- A late event counts but never moves recency back (greatest() skips a NULL).
   SELECT old.id, {grown}, {kept},
-         greatest(old.last_interaction_at, $5::timestamptz) AS last_interaction_at
+         greatest(old.last_interaction_at, $5::timestamptz) AS last_interaction_at,
+         {_sql(rules.sql_score(old, _NOW))} AS score_before
   FROM old
+), parts AS (
+  SELECT new.*, {", ".join(f"{_sql(expression)} AS p_{name}" for name, expression in parts.items())}
+  FROM new
 ), scored AS (
-  SELECT new.*, {_sql(rules.sql_score(old, _NOW))} AS score_before, {_sql(score_after)} AS score_after,
+  SELECT parts.*, {_sql(score_after)} AS score_after,
          {_sql(rules.sql_temperature(score_after))} AS temperature,
-         {_sql(rules.sql_next_boundary(new, _NOW))} AS valid_until,
-         {_sql(rules.sql_breakdown(new, _NOW))} AS breakdown
-  FROM new, old
+         p_next_boundary AS valid_until, {_sql(breakdown)} AS breakdown
+  FROM parts
 ), inserted AS (
   INSERT INTO lead_event (id, tenant_id, lead_id, type, occurred_at, received_at, source, payload,
                           idempotency_key, score_before, score_after, temperature_after, breakdown,
