@@ -9,8 +9,8 @@ each after `VACUUM ANALYZE lead` and a CHECKPOINT, measures in the same run:
 - the bare UPDATE: `UPDATE lead SET updated_at = updated_at WHERE tenant_id = $1` (every row
   gets a new version, as in any full-table update), committed;
 - the app's re-score after a rule change (hot_threshold 50 -> 45), through the real service:
-  `TenantService(session, clock, notify).save_rules(...)` then `session.commit()` (today the
-  service commits itself; the extra commit is harmless), with a notifier that counts what it
+  `TenantService(session, clock, notify).save_rules(...)` then `session.commit()` (the caller
+  ends the unit of work), with a notifier that counts what it
   is handed;
 - the bare UPDATE again (the machine is noisy; both are reported).
 It prints the seconds of each, the ratio re-score / bare UPDATE (target <= 1.5, against the
@@ -129,6 +129,7 @@ async def seed_fast(url: str, leads: int) -> uuid.UUID:
                 admin_email=f"admin-{uuid.uuid4().hex[:8]}@bench.example",
                 admin_password="benchmark-pw",
             )
+            await session.commit()  # services never commit: the caller ends the unit of work
         tenant_id = created.tenant.id
         async with engine.begin() as conn:
             await conn.execute(sa.text(insert_leads_sql(leads)), {"tenant": tenant_id, "now": now})
@@ -185,7 +186,7 @@ async def rescore(engine: AsyncEngine, tenant_id: uuid.UUID, notify: CountingNot
         _, rescored = await TenantService(session, system_clock, notify).save_rules(
             tenant_id, rules, changed_by="bench"
         )
-        await session.commit()  # the service commits itself today; after the refactor the caller does
+        await session.commit()  # services never commit: the caller ends the unit of work
     elapsed = time.perf_counter() - started
     await asyncio.sleep(0)  # a notification scheduled on commit, if any, gets its turn
     return elapsed, rescored
