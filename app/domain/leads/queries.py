@@ -86,13 +86,19 @@ class LeadFilters:
         return where
 
 
-class LeadQueries:
+class LeadWork:
+    """What every part of the lead service works with: the unit of work's session, the clock,
+    and whom to tell about committed changes."""
+
     def __init__(
         self, session: AsyncSession, clock: Clock = system_clock, notify: ScoreNotifier | None = None
     ) -> None:
         self.session = session
         self.clock = clock
         self.notify = notify
+
+
+class LeadQueries(LeadWork):
 
     async def get(self, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> ScoredLead:
         """The lead with its live score and breakdown; another tenant's lead is NotFound."""

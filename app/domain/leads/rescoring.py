@@ -11,23 +11,15 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.clock import Clock, system_clock
-from app.domain.leads.changes import RELOAD_ABOVE, ScoreChange, ScoreNotifier, TenantReload, note
-from app.domain.leads.queries import temperature_value
+from app.domain.leads.changes import RELOAD_ABOVE, ScoreChange, TenantReload, note
+from app.domain.leads.queries import LeadWork, temperature_value
 from app.domain.leads.statements import LEAD, rescored_values
 from app.domain.scoring import RuleSet
 from app.domain.tenants.rules import rules_for
 
 
-class LeadRescoring:
-    def __init__(
-        self, session: AsyncSession, clock: Clock = system_clock, notify: ScoreNotifier | None = None
-    ) -> None:
-        self.session = session
-        self.clock = clock
-        self.notify = notify
+class LeadRescoring(LeadWork):
 
     async def rescore_tenant(self, tenant_id: uuid.UUID, rules: RuleSet | None = None) -> int:
         """Re-score every lead of the tenant (a rule change, the backfill); how many changed."""
