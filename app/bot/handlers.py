@@ -12,7 +12,6 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -20,87 +19,41 @@ from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    KeyboardButton,
     Message,
-    ReplyKeyboardMarkup,
     Update,
     User,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bot.filters import Inline
-from app.bot.i18n import LANGUAGES, N_, LeadLanguage, _, in_every_language
+from app.bot.i18n import LANGUAGES, LeadLanguage, _, in_every_language
+from app.bot.questions import (
+    BAD_PHONE,
+    CATALOG,
+    LANGUAGE,
+    NOT_UNDERSTOOD,
+    ORDER,
+    PREFERENCES,
+    QUESTIONS,
+    THANKS_PHONE,
+    AnswerButton,
+    BackButton,
+    LanguageButton,
+    SkipButton,
+    answered_fields,
+    menu,
+    question,
+)
 from app.bot.unit_of_work import Replies, Sessions, in_own_unit_of_work
 from app.domain.campaigns.service import CampaignService
 from app.domain.catalogs.service import CatalogService
 from app.domain.enums import EventType
 from app.domain.errors import DomainError
 from app.domain.leads.service import LeadService
-from app.domain.money import budget
 from app.domain.tenants.models import Tenant
 
 log = logging.getLogger("leadheat.bot")
 MAX_STORED_TEXT = 4096
-MAX_AREA_BUTTONS = 12
-
-# Each question, in the order asked, with what the bot says.
-QUESTIONS = {
-    "transaction_type": N_("Are you looking to buy or to rent?"),
-    "purpose": N_("Is it for living, investment or residency?"),
-    "property_type": N_("Which kind of property?"),
-    "location": N_("Which area do you prefer? Pick one or type it."),
-    "budget": N_("What is your budget?"),
-    "payment_method": N_("How would you pay?"),
-}
-ORDER = list(QUESTIONS)
-# The answers offered as buttons: stored value -> label.
-CHOICES = {
-    "transaction_type": {"buy": N_("Buy"), "rent": N_("Rent")},
-    "purpose": {"living": N_("Living"), "investment": N_("Investment"), "residency": N_("Residency")},
-    "property_type": {
-        "apartment": N_("Apartment"),
-        "villa": N_("Villa"),
-        "townhouse": N_("Townhouse"),
-        "penthouse": N_("Penthouse"),
-        "studio": N_("Studio"),
-        "land": N_("Land"),
-        "commercial": N_("Commercial"),
-    },
-    "payment_method": {"cash": N_("Cash"), "mortgage": N_("Mortgage"), "installments": N_("Installments")},
-}
-# Reply-keyboard labels, matched in every language (the lead's keyboard may predate a switch).
-CATALOG = N_("📄 Catalog")
-SHARE_PHONE = N_("📱 Share phone")
-PREFERENCES = N_("🏠 My preferences")
-LANGUAGE = N_("🌐 Language")
-# Said in more than one place.
-NOT_UNDERSTOOD = N_("Sorry, I didn't get that. Please use the menu below.")
-BAD_PHONE = N_("That doesn't look like a phone number. Please try again, e.g. +971 50 123 4567.")
-THANKS_PHONE = N_("Thank you, we have your number.")
-# Budget ranges in the agency's currency: (min, max); buyers and renters get their own.
-BUDGETS = {
-    "buy": [(0, 1_000_000), (1_000_000, 2_500_000), (2_500_000, 5_000_000), (5_000_000, 0)],
-    "rent": [(0, 80_000), (80_000, 150_000), (150_000, 300_000), (300_000, 0)],
-}
-
-
-# What the inline buttons carry ("q:location:0", "skip:budget", "lang:fa"), packed and parsed
-# by aiogram's CallbackData, never split by hand.
-class AnswerButton(CallbackData, prefix="q"):
-    field: str
-    value: str
-
-
-class SkipButton(CallbackData, prefix="skip"):
-    field: str
-
-
-class BackButton(CallbackData, prefix="back"):
-    field: str
-
-
-class LanguageButton(CallbackData, prefix="lang"):
-    code: str
 
 
 class Qualify(StatesGroup):
@@ -162,48 +115,6 @@ async def _set_fields(ctx: BotContext, leads: LeadService, user: User, fields: d
     await leads.update_profile(ctx.tenant_id, await _lead_id(ctx, leads, user), fields, source="telegram")
 
 
-def menu() -> ReplyKeyboardMarkup:
-    """The lead's standing menu, in the language of this update."""
-    return ReplyKeyboardMarkup(
-        keyboard=[
-            [KeyboardButton(text=_(CATALOG))],
-            [KeyboardButton(text=_(SHARE_PHONE), request_contact=True)],
-            [KeyboardButton(text=_(PREFERENCES)), KeyboardButton(text=_(LANGUAGE))],
-        ],
-        resize_keyboard=True,
-    )
-
-
-def budget_label(low: int, high: int, currency: str) -> str:
-    return budget(low, high, currency, up_to=_("Up to {amount}"), from_=_("From {amount}"))
-
-
-def _budgets(answers: dict[str, Any]) -> list[tuple[int, int]]:
-    return BUDGETS["rent" if answers.get("transaction_type") == "rent" else "buy"]
-
-
-def question(field: str, tenant: Tenant, answers: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
-    """The text and inline keyboard that ask for `field`."""
-    if field == "location":
-        areas = (tenant.areas or [])[:MAX_AREA_BUTTONS]
-        options = [(area, AnswerButton(field=field, value=str(i))) for i, area in enumerate(areas)]
-    elif field == "budget":
-        options = [
-            (budget_label(low, high, tenant.currency), AnswerButton(field=field, value=str(i)))
-            for i, (low, high) in enumerate(_budgets(answers))
-        ]
-    else:
-        options = [
-            (_(label), AnswerButton(field=field, value=value)) for value, label in CHOICES[field].items()
-        ]
-    rows = [[InlineKeyboardButton(text=text, callback_data=data.pack())] for text, data in options]
-    nav = [InlineKeyboardButton(text=_("Skip ⏭"), callback_data=SkipButton(field=field).pack())]
-    if ORDER.index(field) > 0:
-        nav.insert(0, InlineKeyboardButton(text=_("⬅ Back"), callback_data=BackButton(field=field).pack()))
-    rows.append(nav)
-    return _(QUESTIONS[field]), InlineKeyboardMarkup(inline_keyboard=rows)
-
-
 async def ask(
     message: Message,
     field: str,
@@ -228,22 +139,6 @@ async def ask_phone(message: Message, state: FSMContext, replies: Replies) -> No
     replies.add(
         message.answer(_("Share your phone number with the button below, or type it."), reply_markup=menu())
     )
-
-
-def answered_fields(button: AnswerButton, tenant: Tenant, answers: dict[str, Any]) -> dict[str, Any] | None:
-    """The lead's fields a tapped answer sets; None for a button we never offered."""
-    field, value = button.field, button.value
-    if field in CHOICES and value in CHOICES[field]:
-        return {field: value}
-    if field == "location" and value.isdigit():
-        areas = tenant.areas or []
-        return {"location": areas[int(value)]} if int(value) < len(areas) else None
-    if field == "budget" and value.isdigit():
-        ranges = _budgets(answers)
-        if int(value) < len(ranges):
-            low, high = ranges[int(value)]
-            return {"budget_min": low or None, "budget_max": high or None}
-    return None
 
 
 def build_router() -> Router:

@@ -9,8 +9,8 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from app.bot.handlers import CATALOG, CHOICES, LANGUAGE, PREFERENCES, QUESTIONS, budget_label
 from app.bot.i18n import LANGUAGES, LOCALES, i18n, in_every_language, language_of
+from app.bot.questions import CATALOG, CHOICES, LANGUAGE, PREFERENCES, QUESTIONS, budget_label
 
 TRANSLATED = [code for code in LANGUAGES if code != "en"]  # English is the source language
 PLACEHOLDER = re.compile(r"\{\w+\}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,9 +29,9 @@ from app.domain.leads.checks import (
 from app.domain.leads.models import Lead, LeadEvent
 from app.domain.leads.one_statement import record_in_one_statement
 from app.domain.leads.profile import clean_profile
-from app.domain.leads.queries import LeadQueries, ScoredLead, temperature_value
+from app.domain.leads.queries import LeadQueries, ScoredLead
+from app.domain.leads.results import EarlierEvent, InteractionResult, replayed
 from app.domain.leads.statements import (
-    EARLIER_COLUMNS,
     EVENT_WITH_KEY,
     INSERT_EVENT,
     LOCKED_STATE,
@@ -220,7 +219,7 @@ class LeadCommands(LeadQueries):
         row = await self._locked_state(tenant_id, lead_id, idempotency_key)
         if idempotency_key is not None and row.earlier_id is not None:
             # Seen before: count nothing, answer as the first time.
-            return _replayed(EarlierEvent.of_row(row, "earlier_"), lead_id)
+            return replayed(EarlierEvent.of_row(row, "earlier_"), lead_id)
         rules = cached_rules(tenant_id, row.rules_version, row.rules)
         state = LeadState.of(row._mapping)
         before = rules.score(state, now)
@@ -271,7 +270,7 @@ class LeadCommands(LeadQueries):
             payload=payload,
         )
         if outcome.earlier is not None:  # seen before: count nothing, answer as the first time
-            return _replayed(EarlierEvent(**outcome.earlier), lead_id)
+            return replayed(EarlierEvent(**outcome.earlier), lead_id)
         if not outcome.lead_exists:
             raise NotFound("No such lead.")
         if not outcome.recorded:
@@ -279,7 +278,7 @@ class LeadCommands(LeadQueries):
             earlier = await self._event_with_key(tenant_id, key) if key else None
             if earlier is None:
                 raise RuntimeError("The interaction was neither recorded nor seen before.")
-            return _replayed(earlier, lead_id)
+            return replayed(earlier, lead_id)
         assert outcome.score_before is not None and outcome.score_after is not None
         before_temperature = rules.temperature_of(outcome.score_before).value
         note(
@@ -340,49 +339,6 @@ class LeadCommands(LeadQueries):
     async def _event_with_key(self, tenant_id: uuid.UUID, key: str) -> EarlierEvent | None:
         row = (await self.session.execute(EVENT_WITH_KEY, {"k_tenant": tenant_id, "k_key": key})).first()
         return EarlierEvent.of_row(row) if row is not None else None
-
-
-@dataclass(frozen=True, slots=True)
-class InteractionResult:
-    event_id: uuid.UUID
-    lead_id: uuid.UUID
-    score_before: int
-    score: int
-    temperature: str
-    breakdown: dict[str, Any]
-    duplicate: bool
-
-
-@dataclass(frozen=True, slots=True)
-class EarlierEvent:
-    """The event that first used an idempotency key."""
-
-    id: uuid.UUID
-    lead_id: uuid.UUID
-    score_before: int
-    score_after: int
-    temperature_after: Any
-    breakdown: dict[str, Any]
-
-    @classmethod
-    def of_row(cls, row: Any, prefix: str = "") -> EarlierEvent:
-        return cls(*(getattr(row, f"{prefix}{name}") for name in EARLIER_COLUMNS))
-
-
-def _replayed(earlier: EarlierEvent, lead_id: uuid.UUID) -> InteractionResult:
-    if earlier.lead_id != lead_id:
-        raise Conflict(
-            "This idempotency_key was already used for another lead; use a new key.", "idempotency_key"
-        )
-    return InteractionResult(
-        earlier.id,
-        earlier.lead_id,
-        earlier.score_before,
-        earlier.score_after,
-        temperature_value(earlier.temperature_after) or "",
-        earlier.breakdown,
-        True,
-    )
 
 
 def _change(tenant_id: uuid.UUID, lead_id: uuid.UUID, before: Score, after: Score) -> ScoreChange:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import uuid
 
-from app.domain.leads.commands import InteractionResult, LeadCommands
+from app.domain.leads.commands import LeadCommands
 from app.domain.leads.queries import Cursor, LeadFilters, ScoredLead
 from app.domain.leads.rescoring import LeadRescoring
+from app.domain.leads.results import InteractionResult
 from app.domain.scoring import RuleSet
 
 
