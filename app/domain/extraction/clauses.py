@@ -1,0 +1,68 @@
+"""Clauses, questions and negations: which found words the lead states, and which not.
+
+A clause ends at . ! ? ; , ، : or a new line, or where 'but' (ولی, لكن, но...) starts another.
+A clause is a question when it ends with ? or ؟, opens with a question word ('do you', 'هل',
+'есть ли', 'آیا') in its first three words, or holds one that asks anywhere ('دارید', 'ли').
+A negation ('not', 'без', 'مش', 'نه') reaches the next found value within three words, unless
+'and' comes first; a Persian negative verb ('نمیخوام') negates the word right before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from app.domain.extraction.hits import Hit
+from app.domain.extraction.text import PUNCT, Token
+
+_ENDS = frozenset(".!?;,،:\n؟")
+_ASKS = frozenset("?؟")
+OPENER_REACH = 3  # a question word among a clause's first three tokens makes it a question
+NEGATION_REACH = 3  # tokens between a negation and what it negates, at most
+
+
+@dataclass(frozen=True, slots=True)
+class Clauses:
+    of_token: tuple[int, ...]  # clause number of each token
+    questions: frozenset[int]
+
+    def is_question(self, hit: Hit) -> bool:
+        return self.of_token[hit.start] in self.questions
+
+
+def split(tokens: Sequence[Token], hits: Sequence[Hit]) -> Clauses:
+    breaks = {h.start for h in hits if h.has("break")}
+    of_token: list[int] = []
+    starts: list[int] = [0]
+    questions: set[int] = set()
+    clause = 0
+    for i, token in enumerate(tokens):
+        if i in breaks and i > starts[-1]:
+            clause += 1
+            starts.append(i)
+        of_token.append(clause)
+        if token.kind == PUNCT and token.text in _ENDS:
+            if token.text in _ASKS:
+                questions.add(clause)
+            clause += 1
+            starts.append(i + 1)
+    for h in hits:
+        clause = of_token[h.start]
+        if h.has("question_anywhere") or (h.has("question") and h.start - starts[clause] < OPENER_REACH):
+            questions.add(clause)
+    return Clauses(tuple(of_token), frozenset(questions))
+
+
+def negated(hit: Hit, hits: Sequence[Hit], clauses: Clauses, is_value: set[int]) -> bool:
+    """Whether a negation reaches this hit. `is_value` holds the start of every value hit."""
+    clause = clauses.of_token[hit.start]
+    for other in hits:
+        if clauses.of_token[other.start] != clause:
+            continue
+        if other.has("neg_after") and other.start == hit.end:
+            return True
+        if other.has("neg") and other.end <= hit.start and hit.start - other.end < NEGATION_REACH:
+            between = [h for h in hits if other.end <= h.start < hit.start]
+            if not any(h.has("and") or h.start in is_value for h in between):
+                return True
+    return False

@@ -1,0 +1,33 @@
+"""Words that change what a clause says: negations, questions, and clause breaks."""
+
+# Before a field's words (up to three words before): 'not a villa', 'без ипотеки', 'مش فيلا'
+NEGATIONS = [
+    "not", "no", "don't", "dont", "do not", "doesn't", "never", "without", "isn't", "aren't",
+    "nor", "neither", "no need", "wont", "won't", "cannot", "can't",
+    "نه", "بدون",
+    "لا", "مش", "مو", "ليس", "لست", "بدون", "بلا", "غير", "مب", "ما ابي", "ما أبي", "ما ابغى",
+    "ما أبغى", "ما أقدر", "ما اقدر", "ما بدي", "ما اريد", "ما أريد", "ما احتاج", "ما أحتاج",
+    "не", "без", "нет", "ни",
+]  # fmt: skip
+# Right after a field's word (Persian puts the negative verb last): 'ویلا نمیخوام', 'اجاره نه'
+AFTER_NEGATIONS = ["نه", "نمی*", "نیست", "نیستم", "ندارم", "نخیر", "نخواستم"]
+# Either side: 'ипотека не нужна' and 'не нужна ипотека', 'mortgage not needed'
+EITHER_SIDE_NEGATIONS = [
+    "не нужн*", "не надо", "не хочу", "не хотим", "не интерес*", "не рассматрива*", "не могу", "нет",
+    "not needed", "not required", "not interested",
+]  # fmt: skip
+# A clause that opens with one of these (in its first three words) asks, it does not tell
+QUESTIONS = [
+    "do you", "do u", "does", "did you", "is there", "are there", "r there", "is it", "are they",
+    "any", "how much", "how many", "what", "whats", "what's", "which", "where", "when",
+    "can i", "could i", "have you got", "got any", "is this", "are these",
+    "آیا", "چند", "چقدر", "چه", "کجا", "کدوم", "کدام", "دارید", "دارین",
+    "هل", "كم", "وش", "ايش", "شو", "عندكم", "عندك", "في عندكم", "فيه", "يوجد", "متى", "وين",
+    "есть ли", "у вас есть", "сколько", "какие", "какой", "какая", "где", "можно ли", "когда",
+]  # fmt: skip
+# These ask wherever they stand in the clause ('ویلا ... دارید', 'есть ... ли')
+QUESTIONS_ANYWHERE = ["دارید", "دارین", "ли", "есть ли", "هل", "عندكم", "do you have"]
+# Start a new clause: what follows is read apart ('a villa, but do you have townhouses?')
+BREAKS = ["but", "however", "though", "ولی", "اما", "لكن", "لاكن", "بس", "بل", "но", "однако"]
+# Stop a negation reaching further back: 'no mortgage and cash' negates only the mortgage
+JOINS = ["and", "&", "also", "so", "و", "и", "also"]

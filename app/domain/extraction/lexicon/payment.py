@@ -1,0 +1,23 @@
+"""How they pay: cash, a mortgage or a developer's payment plan."""
+
+from app.domain.enums import PaymentMethod
+
+PHRASES = {
+    PaymentMethod.CASH: [
+        "cash", "full payment", "all cash", "نقد", "نقدی", "نقدا", "نقداً", "کش",
+        "كاش", "نقدا", "نقدي", "نقداً", "الدفع كاش",
+        "наличн*", "нал", "наличка", "наличкой", "кэш", "кеш", "кэшем", "кешем", "полная оплата",
+    ],
+    PaymentMethod.MORTGAGE: [
+        "mortgage", "morgage", "mortage", "home loan", "bank loan", "loan", "bank finance",
+        "financing", "finance", "وام", "وام بانکی", "مورگیج", "تسهیلات بانکی",
+        "رهن عقاري", "تمويل", "تمويل بنكي", "التمويل العقاري", "تمويل عقاري", "قرض", "قرض بنكي",
+        "ипотек*", "кредит",
+    ],
+    PaymentMethod.INSTALLMENTS: [
+        "installments", "installment", "instalments", "instalment", "payment plan", "installment plan",
+        "instalments plan", "post handover", "post-handover", "اقساط", "اقساطی", "قسطی", "قسط",
+        "طرح پرداخت", "پرداخت قسطی", "أقساط", "تقسيط", "بالتقسيط", "خطة دفع", "خطة سداد",
+        "рассрочк*", "план оплаты",
+    ],
+}  # fmt: skip

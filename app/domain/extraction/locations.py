@@ -1,0 +1,161 @@
+"""Where: the agency's own areas first, then the market's gazetteer (data/areas.json).
+
+Names are matched exactly (any listed spelling, folded; an Arabic clitic may lead), and where
+nothing matched exactly, words that are not otherwise read are fuzzy-matched (rapidfuzz) to
+the spellings that start with the same letter and have about the same length.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from rapidfuzz import fuzz, process
+
+from app.domain.extraction.phrasebook import Phrasebook
+
+MAX_WORDS = 5  # a name has at most this many words
+MIN_FUZZY_LENGTH = 5  # shorter words are never fuzzy-matched ('plan' is not 'palm')
+FUZZY_CUTOFF = 86.0  # rapidfuzz ratio, 0..100
+FUZZY_LENGTH_SLACK = 3
+LONGER_CUTOFF = 92.0  # stricter when a listed name is already matched: 'arabian ranches for family'
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    city: str | None  # the city an area is in; None for a city, or an agency area we cannot place
+    is_city: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceHit:
+    place: Place
+    start: int  # token indexes
+    end: int
+
+
+def _load() -> list[tuple[Place, list[str]]]:
+    raw = json.loads(resources.files(__package__).joinpath("data/areas.json").read_text("utf-8"))
+    places = [(Place(c["name"], None, is_city=True), c["aliases"]) for c in raw["cities"]]
+    places += [(Place(a["name"], a["city"]), a["aliases"]) for a in raw["areas"]]
+    return places
+
+
+@functools.cache
+def _market() -> list[tuple[Place, list[str]]]:
+    return _load()
+
+
+class Gazetteer:
+    """Names to places: exact lookups over tokens, and a fuzzy lookup for one phrase."""
+
+    def __init__(self, places: Sequence[tuple[Place, Sequence[str]]]) -> None:
+        spellings: dict[tuple[str, ...], Place] = {}
+        for place, aliases in places:  # later entries win: the agency's, added last
+            for alias in (place.name, *aliases):
+                spellings[Phrasebook.key(alias)] = place
+        self._book = Phrasebook()
+        self._by_letter: dict[str, list[tuple[str, Place]]] = defaultdict(list)
+        for words, place in spellings.items():
+            self._book.add_words(words, place)
+            text = " ".join(words)
+            self._by_letter[text[0]].append((text, place))
+
+    def exact(self, words: Sequence[str], i: int) -> tuple[Place, int] | None:
+        return self._book.match(words, i)
+
+    def fuzzy(self, phrase: str, cutoff: float = FUZZY_CUTOFF) -> Place | None:
+        choices = [
+            (text, place)
+            for text, place in self._by_letter.get(phrase[0], ())
+            if abs(len(text) - len(phrase)) <= FUZZY_LENGTH_SLACK and len(text) >= MIN_FUZZY_LENGTH
+        ]
+        if not choices:
+            return None
+        best = process.extractOne(
+            phrase, [text for text, _ in choices], scorer=fuzz.ratio, score_cutoff=cutoff
+        )
+        return None if best is None else choices[best[2]][1]
+
+
+@functools.lru_cache(maxsize=512)
+def gazetteers(known_areas: tuple[str, ...]) -> tuple[Gazetteer, Gazetteer]:
+    """The agency's areas (with the market's spellings of the same places), then the market's."""
+    market = _market()
+    market_by_spelling = {
+        Phrasebook.key(alias): (place, aliases)
+        for place, aliases in market
+        for alias in (place.name, *aliases)
+    }
+    agency: list[tuple[Place, list[str]]] = []
+    for name in known_areas:
+        if not name.strip():
+            continue
+        known = market_by_spelling.get(Phrasebook.key(name))
+        if known is None:
+            agency.append((Place(name.strip(), None), []))
+        else:
+            place, aliases = known
+            agency.append((Place(name.strip(), place.city, place.is_city), [place.name, *aliases]))
+    return Gazetteer(agency), Gazetteer(market)
+
+
+def find_places(
+    words: Sequence[str], free: Sequence[bool], known_areas: tuple[str, ...], *, exact: bool = True
+) -> list[PlaceHit]:
+    """Names written as listed (the agency's, then the market's), or with `exact=False`,
+    names close to a listed spelling. `free[i]` says token i is a word nothing else has read."""
+    agency, market = gazetteers(known_areas)
+    if not exact:
+        return _fuzzy(words, free, agency, market)
+    hits: list[PlaceHit] = []
+    i = 0
+    while i < len(words):
+        found = agency.exact(words, i) if free[i] else None
+        market_found = market.exact(words, i) if free[i] else None
+        if market_found is not None and (found is None or market_found[1] > found[1]):
+            found = market_found
+        if found is not None:
+            hits.append(PlaceHit(found[0], i, found[1]))
+            i = found[1]
+        else:
+            i += 1
+    return [_longer(words, free, hit, agency, market) for hit in hits]
+
+
+def _longer(words: Sequence[str], free: Sequence[bool], hit: PlaceHit, *gazetteers: Gazetteer) -> PlaceHit:
+    """A listed name that a misspelt longer one starts with: 'jumeira park', 'arabian ranch 2'."""
+    for extra in (2, 1):
+        end = hit.end + extra
+        if end > len(words) or not all(free[hit.end : end]):
+            continue
+        phrase = " ".join(words[hit.start : end])
+        for gazetteer in gazetteers:
+            place = gazetteer.fuzzy(phrase, LONGER_CUTOFF)
+            if place is not None and place != hit.place:
+                return PlaceHit(place, hit.start, end)
+    return hit
+
+
+def _fuzzy(words: Sequence[str], free: Sequence[bool], *gazetteers: Gazetteer) -> list[PlaceHit]:
+    hits: list[PlaceHit] = []
+    taken = [not f for f in free]
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            if any(taken[i : i + size]) or words[i][0].isdigit():
+                continue
+            phrase = " ".join(words[i : i + size])
+            if len(phrase) < MIN_FUZZY_LENGTH:
+                continue
+            for gazetteer in gazetteers:
+                place = gazetteer.fuzzy(phrase)
+                if place is not None:
+                    hits.append(PlaceHit(place, i, i + size))
+                    taken[i : i + size] = [True] * size
+                    break
+    return sorted(hits, key=lambda h: h.start)

@@ -1,0 +1,25 @@
+"""A phone number in the text, read by libphonenumber with the agency's region as the default."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+MIN_DIGITS = 8  # fewer digits are prices, dates or bedroom counts, not a number to call
+
+
+def find_phone(folded: str, default_region: str | None) -> tuple[str, int, int] | None:
+    """(E.164, start, end) of the one valid number in the text; None if none or several differ."""
+    if sum(c.isdigit() for c in folded) < MIN_DIGITS:
+        return None
+    region = default_region.upper() if default_region else None
+    found: dict[str, tuple[int, int]] = {}
+    for match in phonenumbers.PhoneNumberMatcher(folded, region):
+        digits = sum(c.isdigit() for c in match.raw_string)
+        if digits < MIN_DIGITS:
+            continue
+        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        found.setdefault(e164, (match.start, match.end))
+    if len(found) != 1:
+        return None
+    ((e164, (start, end)),) = found.items()
+    return e164, start, end
