@@ -33,12 +33,13 @@ class Amount:
     factor: int | None = None  # the multiplier, if one was written
     currency: str | None = None
     above: bool = False  # '30M+'
+    cued: bool = False  # 'budget', 'price', 'monthly' right before it
 
     @property
     def is_money(self) -> bool:
         if not MIN_AMOUNT <= self.value <= MAX_AMOUNT:
             return False
-        return self.factor is not None or self.currency is not None or self.value >= PLAIN_AMOUNT
+        return self.factor is not None or self.currency is not None or self.cued or self.value >= PLAIN_AMOUNT
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,12 @@ def _read(words: Sequence[str], kinds: Sequence[str], at: dict[int, Hit], free: 
     if factor and (half := half_after(words, j)):
         amount.value += 0.5 * factor
         amount.end = j = j + half
+    if factor and j < len(words):  # '1 million 800 thousand', 'مليون وثمانمية ألف'
+        k = j + 1 if at.get(j) and at[j].has("and") else j
+        rest = _read(words, kinds, at, free, k) if k < len(words) else None
+        if rest is not None and rest.factor and rest.factor < factor and rest.value < factor:
+            amount.value += rest.value
+            amount.end = j = rest.end
     after = at.get(j)
     if after is not None and after.has("unit"):
         return None
@@ -116,6 +123,18 @@ def _qualifier(
     return None, amount.start
 
 
+def _cued(amount: Amount, ends: dict[int, Hit]) -> bool:
+    i = amount.start
+    for _ in range(QUALIFIER_REACH):
+        before = ends.get(i)
+        if before is None:
+            return False
+        if before.has("cue") or before.has("period"):
+            return True
+        i = before.start
+    return False
+
+
 def _months(amount: Amount, hits: Sequence[Hit]) -> int:
     for hit in hits:
         period = hit.tag("period")
@@ -156,6 +175,7 @@ def find_budgets(
             i += 1
             continue
         _currency_before(amount, ends)
+        amount.cued = _cued(amount, ends)
         amounts.append(amount)
         i = max(amount.end, i + 1)
 

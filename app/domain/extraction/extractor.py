@@ -30,6 +30,7 @@ _NARROWER = {
     frozenset({PropertyType.APARTMENT, PropertyType.PENTHOUSE}): PropertyType.PENTHOUSE,
     frozenset({Purpose.INVESTMENT, Purpose.RESIDENCY}): Purpose.RESIDENCY,  # invest for a golden visa
 }
+FROM_REACH = 3  # 'from our apartment': tokens between 'from' and the value, at most
 _FIELDS = ("transaction_type", "purpose", "property_type", "payment_method")
 
 
@@ -119,6 +120,18 @@ class _Reading:
             stated.append((value, start, end))
         return stated
 
+    def _what_they_want(self, stated: list[tuple[Any, int, int]]) -> list[tuple[Any, int, int]]:
+        """Of two values, drop the one they come from: 'from our apartment to a villa'."""
+        if len({value for value, _, _ in stated}) < 2:
+            return stated
+        leaving = set()
+        for h in self.hits:
+            if h.has("from_what_they_have"):
+                after = [s for s in stated if h.end <= s[1] < h.end + FROM_REACH]
+                leaving.update(after[:1])  # it reaches the first value after it only
+        wanted = [s for s in stated if s not in leaving]
+        return wanted or stated
+
     def _one(self, stated: list[tuple[Any, int, int]]) -> Found | None:
         values = {value for value, _, _ in stated}
         if len(values) > 1:
@@ -142,6 +155,8 @@ class _Reading:
         spans["location"] = [(p.place, p.start, p.end) for p in self.places]
         value_starts = {start for found in spans.values() for _, start, _ in found}
         stated = {name: self._stated(found, value_starts) for name, found in spans.items()}
+        for name in ("property_type", "transaction_type"):
+            stated[name] = self._what_they_want(stated[name])
 
         fields: dict[str, Found | None] = {name: self._one(stated[name]) for name in _FIELDS}
         fields["bedrooms"] = self._one(stated["bedrooms"])

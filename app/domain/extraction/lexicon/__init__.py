@@ -3,7 +3,7 @@
 A tag is a tuple: ("field", name, value) for a field's value; ("bed_unit",), ("bedrooms", n);
 ("mult", factor), ("counted", n, factor); ("currency", code); ("period", months); ("max",),
 ("min",), ("min_in_arabic",), ("above",), ("join",), ("cue",), ("unit",); ("neg",),
-("neg_after",), ("question",), ("question_anywhere",), ("break",), ("and",).
+("neg_after",), ("question",), ("question_anywhere",), ("from_what_they_have",), ("break",), ("and",).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def _build() -> Phrasebook:
     add(cues.EITHER_SIDE_NEGATIONS, ("neg_after",))
     add(cues.QUESTIONS, ("question",))
     add(cues.QUESTIONS_ANYWHERE, ("question_anywhere",))
+    add(cues.FROM_WHAT_THEY_HAVE, ("from_what_they_have",))
     add(cues.BREAKS, ("break",))
     add(cues.JOINS, ("and",))
     book = Phrasebook()

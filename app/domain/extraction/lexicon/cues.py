@@ -7,14 +7,14 @@ NEGATIONS = [
     "نه", "بدون",
     "لا", "مش", "مو", "ليس", "لست", "بدون", "بلا", "غير", "مب", "ما ابي", "ما أبي", "ما ابغى",
     "ما أبغى", "ما أقدر", "ما اقدر", "ما بدي", "ما اريد", "ما أريد", "ما احتاج", "ما أحتاج",
-    "не", "без", "нет", "ни",
+    "не", "без", "нет", "ни", "no longer", "ما عاد", "ماعاد", "دیگه نه",
 ]  # fmt: skip
 # Right after a field's word (Persian puts the negative verb last): 'ویلا نمیخوام', 'اجاره نه'
 AFTER_NEGATIONS = ["نه", "نمی*", "نیست", "نیستم", "ندارم", "نخیر", "نخواستم"]
 # Either side: 'ипотека не нужна' and 'не нужна ипотека', 'mortgage not needed'
 EITHER_SIDE_NEGATIONS = [
     "не нужн*", "не надо", "не хочу", "не хотим", "не интерес*", "не рассматрива*", "не могу", "нет",
-    "not needed", "not required", "not interested",
+    "not needed", "not required", "not interested", "больше не интерес*", "больше не нужн*",
 ]  # fmt: skip
 # A clause that opens with one of these (in its first three words) asks, it does not tell
 QUESTIONS = [
@@ -27,6 +27,11 @@ QUESTIONS = [
 ]  # fmt: skip
 # These ask wherever they stand in the clause ('ویلا ... دارید', 'есть ... ли')
 QUESTIONS_ANYWHERE = ["دارید", "دارین", "ли", "есть ли", "هل", "عندكم", "do you have"]
+# What they have or leave, not what they want: 'from our apartment to a villa', 'из квартиры в виллу'
+FROM_WHAT_THEY_HAVE = [
+    "from", "from our", "from my", "instead of", "از", "به جای", "بجای", "من", "بدل", "بدلا من",
+    "из", "вместо",
+]  # fmt: skip
 # Start a new clause: what follows is read apart ('a villa, but do you have townhouses?')
 BREAKS = ["but", "however", "though", "ولی", "اما", "لكن", "لاكن", "بس", "بل", "но", "однако"]
 # Stop a negation reaching further back: 'no mortgage and cash' negates only the mortgage

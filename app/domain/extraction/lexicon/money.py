@@ -30,7 +30,7 @@ CURRENCIES = {
 # Per month is made yearly (rents in the UAE are quoted per year)
 PER_MONTH = [
     "a month", "per month", "/month", "/ month", "/mo", "monthly", "pcm", "p/m",
-    "ماهی", "ماهانه", "در ماه", "شهريا", "شهري", "الشهري", "بالشهر", "في الشهر",
+    "ماهی", "ماهانه", "ماهیانه", "در ماه", "شهريا", "شهري", "الشهري", "بالشهر", "في الشهر",
     "в месяц", "ежемесячно", "месячн*",
 ]  # fmt: skip
 PER_YEAR = [

@@ -16,7 +16,8 @@ PHRASES = {
     ],
     PaymentMethod.INSTALLMENTS: [
         "installments", "installment", "instalments", "instalment", "payment plan", "installment plan",
-        "instalments plan", "post handover", "post-handover", "اقساط", "اقساطی", "قسطی", "قسط",
+        "instalments plan", "post handover", "post-handover", "on handover", "at handover",
+        "اقساط", "اقساطی", "قسطی", "قسط",
         "طرح پرداخت", "پرداخت قسطی", "أقساط", "تقسيط", "بالتقسيط", "خطة دفع", "خطة سداد",
         "рассрочк*", "план оплаты",
     ],
