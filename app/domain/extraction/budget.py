@@ -60,6 +60,8 @@ def _read(words: Sequence[str], kinds: Sequence[str], at: dict[int, Hit], free: 
         number = read_number(words, kinds, i) if hit is None or kinds[i] == NUM else None
         if number is not None:
             value, j = number
+            if (half := half_after(words, j)) and at.get(j + half) and at[j + half].has("mult"):
+                value, j = value + 0.5, j + half  # 'two and a half million'
             if j < len(words) and words[j] == "a" and at.get(j + 1) and at[j + 1].has("mult"):
                 j += 1  # 'half a million'
         elif hit is not None and (mult := hit.tag("mult")) and mult[1] >= MILLION:
@@ -123,7 +125,10 @@ def _qualifier(
     return None, amount.start
 
 
-def _cued(amount: Amount, ends: dict[int, Hit]) -> bool:
+def _cued(amount: Amount, ends: dict[int, Hit], at: dict[int, Hit]) -> bool:
+    after = at.get(amount.end)
+    if after is not None and after.has("period"):  # '7,000 per month'
+        return True
     i = amount.start
     for _ in range(QUALIFIER_REACH):
         before = ends.get(i)
@@ -175,7 +180,7 @@ def find_budgets(
             i += 1
             continue
         _currency_before(amount, ends)
-        amount.cued = _cued(amount, ends)
+        amount.cued = _cued(amount, ends, at)
         amounts.append(amount)
         i = max(amount.end, i + 1)
 

@@ -3,6 +3,7 @@
 A clause ends at . ! ? ; , ، : or a new line, or where 'but' (ولی, لكن, но...) starts another.
 A clause is a question when it ends with ? or ؟, opens with a question word ('do you', 'هل',
 'есть ли', 'آیا') in its first three words, or holds one that asks anywhere ('دارید', 'ли').
+A message that points at a listing ('the studio you posted', 'еще доступна') asks in every clause.
 A negation ('not', 'без', 'مش', 'نه') reaches the next found value within three words, unless
 'and' comes first; a Persian negative verb ('نمیخوام') negates the word right before it.
 """
@@ -46,6 +47,8 @@ def split(tokens: Sequence[Token], hits: Sequence[Hit]) -> Clauses:
                 questions.add(clause)
             clause += 1
             starts.append(i + 1)
+    if any(h.has("about_a_listing") for h in hits):  # 'the studio you posted, still available?'
+        return Clauses(tuple(of_token), frozenset(range(clause + 1)))
     for h in hits:
         clause = of_token[h.start]
         if h.has("question_anywhere") or (h.has("question") and h.start - starts[clause] < OPENER_REACH):

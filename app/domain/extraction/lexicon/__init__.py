@@ -3,7 +3,8 @@
 A tag is a tuple: ("field", name, value) for a field's value; ("bed_unit",), ("bedrooms", n);
 ("mult", factor), ("counted", n, factor); ("currency", code); ("period", months); ("max",),
 ("min",), ("min_in_arabic",), ("above",), ("join",), ("cue",), ("unit",); ("neg",),
-("neg_after",), ("question",), ("question_anywhere",), ("from_what_they_have",), ("break",), ("and",).
+("neg_after",), ("question",), ("question_anywhere",), ("about_a_listing",),
+("from_what_they_have",), ("break",), ("and",).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def _build() -> Phrasebook:
     add(cues.EITHER_SIDE_NEGATIONS, ("neg_after",))
     add(cues.QUESTIONS, ("question",))
     add(cues.QUESTIONS_ANYWHERE, ("question_anywhere",))
+    add(cues.MENTIONS, ("neg",))  # a mention is no wish: it reaches like a negation
+    add(cues.ABOUT_A_LISTING, ("about_a_listing",))
     add(cues.FROM_WHAT_THEY_HAVE, ("from_what_they_have",))
     add(cues.BREAKS, ("break",))
     add(cues.JOINS, ("and",))

@@ -27,6 +27,21 @@ QUESTIONS = [
 ]  # fmt: skip
 # These ask wherever they stand in the clause ('ویلا ... دارید', 'есть ... ли')
 QUESTIONS_ANYWHERE = ["دارید", "دارین", "ли", "есть ли", "هل", "عندكم", "do you have"]
+# Words that mention a value without wanting it: 'tell me about the payment plan', 'see the flat'
+MENTIONS = [
+    "tell me about", "tell me more about", "more about", "info about", "details about", "details on",
+    "view the", "see the", "visit the",
+    "درباره", "اطلاعات", "ببینم", "بازدید",
+    "معلومات عن", "تفاصيل", "اشوف", "أشوف", "نشوف", "معاينة",
+    "расскажите о", "расскажите про", "подробнее о", "подробнее про", "посмотреть", "просмотр",
+]  # fmt: skip
+# A message asking about a listing it points at: all of it is a question, nothing in it a wish
+ABOUT_A_LISTING = [
+    "you posted", "you listed", "you advertised", "still available", "is it available", "is this available",
+    "که گذاشتید", "که گذاشتین", "هنوز هست", "هنوز موجوده", "موجود هست",
+    "لسه متوفر", "لسا متوفر", "مازال متوفر", "لا يزال متوفر", "اللي نزلتوه", "اللي نزلتوها",
+    "вы выложили", "вы разместили", "еще доступн*", "еще актуальн*", "из объявления",
+]  # fmt: skip
 # What they have or leave, not what they want: 'from our apartment to a villa', 'из квартиры в виллу'
 FROM_WHAT_THEY_HAVE = [
     "from", "from our", "from my", "instead of", "از", "به جای", "بجای", "من", "بدل", "بدلا من",
