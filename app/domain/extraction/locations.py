@@ -84,8 +84,10 @@ class Gazetteer:
 
 
 @functools.lru_cache(maxsize=512)
-def gazetteers(known_areas: tuple[str, ...]) -> tuple[Gazetteer, Gazetteer]:
-    """The agency's areas (with the market's spellings of the same places), then the market's."""
+def gazetteers(known_areas: tuple[str, ...]) -> tuple[Gazetteer, Gazetteer, Gazetteer]:
+    """For exact names, one gazetteer: the market's, with the agency's spellings over it. For
+    fuzzy names, the agency's areas (with the market's spellings of the same places) first,
+    then the market's."""
     market = _market()
     market_by_spelling = {
         Phrasebook.key(alias): (place, aliases)
@@ -102,24 +104,29 @@ def gazetteers(known_areas: tuple[str, ...]) -> tuple[Gazetteer, Gazetteer]:
         else:
             place, aliases = known
             agency.append((Place(name.strip(), place.city, place.is_city), [place.name, *aliases]))
-    return Gazetteer(agency), Gazetteer(market)
+    if not agency:
+        plain = _plain_market()
+        return plain, Gazetteer([]), plain
+    return Gazetteer([*market, *agency]), Gazetteer(agency), _plain_market()
+
+
+@functools.cache
+def _plain_market() -> Gazetteer:
+    return Gazetteer(_market())
 
 
 def find_places(
     words: Sequence[str], free: Sequence[bool], known_areas: tuple[str, ...], *, exact: bool = True
 ) -> list[PlaceHit]:
-    """Names written as listed (the agency's, then the market's), or with `exact=False`,
-    names close to a listed spelling. `free[i]` says token i is a word nothing else has read."""
-    agency, market = gazetteers(known_areas)
+    """Names written as listed (the agency's spelling wins), or with `exact=False`, names close
+    to a listed spelling (the agency's first). `free[i]` says token i is a word nothing else read."""
+    both, agency, market = gazetteers(known_areas)
     if not exact:
         return _fuzzy(words, free, agency, market)
     hits: list[PlaceHit] = []
     i = 0
     while i < len(words):
-        found = agency.exact(words, i) if free[i] else None
-        market_found = market.exact(words, i) if free[i] else None
-        if market_found is not None and (found is None or market_found[1] > found[1]):
-            found = market_found
+        found = both.exact(words, i) if free[i] else None
         if found is not None:
             hits.append(PlaceHit(found[0], i, found[1]))
             i = found[1]

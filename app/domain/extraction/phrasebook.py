@@ -14,6 +14,7 @@ from typing import Any
 from app.domain.extraction.text import fold, tokenize
 
 MAX_ENDING = 4  # letters a stem may be followed by
+MAX_REMEMBERED = 50_000  # words whose phrase starts are remembered (then forgotten all at once)
 _CLITICS = ("وبال", "وال", "بال", "فال", "کال", "لل", "ال", "و", "ب", "ل", "ف")
 _ARABIC_SCRIPT = range(0x0600, 0x0700)
 
@@ -55,6 +56,7 @@ class Phrasebook:
     def __init__(self) -> None:
         self._root = _Node()
         self._stem_sizes: set[int] = set()
+        self._starts: dict[str, list[_Node]] = {}
 
     @staticmethod
     def key(phrase: str) -> tuple[str, ...]:
@@ -76,6 +78,7 @@ class Phrasebook:
         if node.value is not None and node.value != value:
             raise ValueError(f"phrase {phrase!r} has two meanings: {node.value!r}, {value!r}")
         node.value = value
+        self._starts.clear()
 
     def add_all(self, phrases: Iterable[str], value: Any) -> None:
         for phrase in phrases:
@@ -97,17 +100,26 @@ class Phrasebook:
                 break
         return found
 
+    def _first(self, word: str) -> list[_Node]:
+        """The phrases a word can start; remembered, as most words are met again and again."""
+        found = self._starts.get(word)
+        if found is None:
+            if len(self._starts) >= MAX_REMEMBERED:
+                self._starts.clear()
+            found = self._starts[word] = self._next(self._root, word, True)
+        return found
+
     def match(self, words: Sequence[str], i: int) -> tuple[Any, int] | None:
         """The value of the longest phrase starting at `i`, and the index after it."""
+        starts = self._first(words[i])
+        if not starts:
+            return None
         best: tuple[Any, int] | None = None
-        frontier = [(self._root, i)]
+        frontier = [(child, i + 1) for child in starts]
         while frontier:
             node, j = frontier.pop()
-            if j >= len(words):
-                continue
-            for child in self._next(node, words[j], j == i):
-                if child.value is not None and (best is None or j + 1 > best[1]):
-                    best = (child.value, j + 1)
-                if child.exact or child.stems:
-                    frontier.append((child, j + 1))
+            if node.value is not None and (best is None or j > best[1]):
+                best = (node.value, j)
+            if j < len(words) and (node.exact or node.stems):
+                frontier.extend((child, j + 1) for child in self._next(node, words[j], False))
         return best
