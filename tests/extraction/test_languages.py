@@ -131,6 +131,11 @@ def test_an_agency_area_missing_from_the_gazetteer_is_found_too():
     )
 
 
+def test_odd_agency_area_names_are_harmless():
+    found = extract("villa in Dubai Marina", known_areas=["", "  ", "-", "?!", "Dubai Marina"])
+    assert found.location.value == "Dubai Marina"
+
+
 def test_a_city_alone_counts_only_in_a_message_about_a_property():
     assert extract("a flat in Sharjah").location.value == "Sharjah"
     assert extract("We'll be in Dubai next week").location is None

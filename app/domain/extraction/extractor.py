@@ -16,7 +16,7 @@ from app.domain.enums import PropertyType, Purpose
 from app.domain.extraction import clauses as clause_rules
 from app.domain.extraction.bedrooms import find_bedrooms
 from app.domain.extraction.budget import find_budgets
-from app.domain.extraction.hits import Hit
+from app.domain.extraction.hits import NO_TAGS, Hit
 from app.domain.extraction.lexicon import PHRASEBOOK
 from app.domain.extraction.locations import find_places
 from app.domain.extraction.phones import find_phone
@@ -112,7 +112,7 @@ class _Reading:
     ) -> list[tuple[Any, int, int]]:
         stated = []
         for value, start, end in spans:
-            probe = Hit(frozenset(), start, end)
+            probe = Hit(NO_TAGS, start, end)
             if self.clauses.is_question(probe):
                 continue
             if clause_rules.negated(probe, self.hits, self.clauses, value_starts):
@@ -204,7 +204,7 @@ class _Reading:
             free[b.start : b.end] = [False] * (b.end - b.start)
         persian = looks_persian(self.text)
         budgets = find_budgets(self.words, self.kinds, self.hits, free, self.currency, persian=persian)
-        stated = [b for b in budgets if not self.clauses.is_question(Hit(frozenset(), b.start, b.end))]
+        stated = [b for b in budgets if not self.clauses.is_question(Hit(NO_TAGS, b.start, b.end))]
         out: dict[str, Found | None] = {"budget_min": None, "budget_max": None}
         for name, side in (("budget_min", 0), ("budget_max", 1)):
             values = [(b.low if side == 0 else b.high, b.start, b.end) for b in stated]

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Tags(NamedTuple):
+    """A phrase's tags, and their kinds for quick questions ('is it a negation?')."""
+
     tags: frozenset[tuple]
+    kinds: frozenset[str]
+
+    @classmethod
+    def of(cls, tags: frozenset[tuple]) -> Tags:
+        return cls(tags, frozenset(tag[0] for tag in tags))
+
+
+NO_TAGS = Tags(frozenset(), frozenset())
+
+
+class Hit(NamedTuple):
+    said: Tags
     start: int  # token indexes, end exclusive
     end: int
 
+    @property
+    def tags(self) -> frozenset[tuple]:
+        return self.said.tags
+
     def has(self, kind: str) -> bool:
-        return any(tag[0] == kind for tag in self.tags)
+        return kind in self.said.kinds
 
     def tag(self, kind: str) -> tuple | None:
-        for tag in self.tags:
+        if kind not in self.said.kinds:
+            return None
+        for tag in self.said.tags:
             if tag[0] == kind:
                 return tag
         return None

@@ -16,7 +16,7 @@ from importlib import resources
 
 from rapidfuzz import fuzz, process
 
-from app.domain.extraction.phrasebook import Phrasebook
+from app.domain.extraction.phrasebook import MAX_REMEMBERED, Phrasebook
 
 MAX_WORDS = 5  # a name has at most this many words
 MIN_FUZZY_LENGTH = 5  # shorter words are never fuzzy-matched ('plan' is not 'palm')
@@ -58,29 +58,43 @@ class Gazetteer:
         spellings: dict[tuple[str, ...], Place] = {}
         for place, aliases in places:  # later entries win: the agency's, added last
             for alias in (place.name, *aliases):
-                spellings[Phrasebook.key(alias)] = place
+                key = Phrasebook.key(alias)
+                if key:  # an area named only by punctuation cannot be written in a message
+                    spellings[key] = place
         self._book = Phrasebook()
-        self._by_letter: dict[str, list[tuple[str, Place]]] = defaultdict(list)
+        # spellings by first letter and length, for fuzzy lookups among the likely ones only
+        self._buckets: dict[tuple[str, int], list[tuple[str, Place]]] = defaultdict(list)
+        self._near: dict[tuple[str, int], tuple[list[str], list[Place]]] = {}
         for words, place in spellings.items():
             self._book.add_words(words, place)
             text = " ".join(words)
-            self._by_letter[text[0]].append((text, place))
+            if len(text) >= MIN_FUZZY_LENGTH:
+                self._buckets[(text[0], len(text))].append((text, place))
 
     def exact(self, words: Sequence[str], i: int) -> tuple[Place, int] | None:
         return self._book.match(words, i)
 
     def fuzzy(self, phrase: str, cutoff: float = FUZZY_CUTOFF) -> Place | None:
-        choices = [
-            (text, place)
-            for text, place in self._by_letter.get(phrase[0], ())
-            if abs(len(text) - len(phrase)) <= FUZZY_LENGTH_SLACK and len(text) >= MIN_FUZZY_LENGTH
-        ]
-        if not choices:
+        texts, places = self._choices(phrase[0], len(phrase))
+        if not texts:
             return None
-        best = process.extractOne(
-            phrase, [text for text, _ in choices], scorer=fuzz.ratio, score_cutoff=cutoff
-        )
-        return None if best is None else choices[best[2]][1]
+        best = process.extractOne(phrase, texts, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return None if best is None else places[best[2]]
+
+    def _choices(self, first: str, size: int) -> tuple[list[str], list[Place]]:
+        """The spellings starting with `first` within a few letters of `size` (remembered)."""
+        key = (first, size)
+        found = self._near.get(key)
+        if found is None:
+            near = [
+                choice
+                for length in range(size - FUZZY_LENGTH_SLACK, size + FUZZY_LENGTH_SLACK + 1)
+                for choice in self._buckets.get((first, length), ())
+            ]
+            if len(self._near) >= MAX_REMEMBERED:
+                self._near.clear()
+            found = self._near[key] = ([text for text, _ in near], [place for _, place in near])
+        return found
 
 
 @functools.lru_cache(maxsize=512)

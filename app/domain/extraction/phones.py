@@ -9,12 +9,12 @@ MIN_DIGITS = 8  # fewer digits are prices, dates or bedroom counts, not a number
 
 def find_phone(folded: str, default_region: str | None) -> tuple[str, int, int] | None:
     """(E.164, start, end) of the one valid number in the text; None if none or several differ."""
-    if sum(c.isdigit() for c in folded) < MIN_DIGITS:
+    if sum(map(str.isdigit, folded)) < MIN_DIGITS:
         return None
     region = default_region.upper() if default_region else None
     found: dict[str, tuple[int, int]] = {}
     for match in phonenumbers.PhoneNumberMatcher(folded, region):
-        digits = sum(c.isdigit() for c in match.raw_string)
+        digits = sum(map(str.isdigit, match.raw_string))
         if digits < MIN_DIGITS:
             continue
         e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)

@@ -7,7 +7,7 @@ offsets in what the lead wrote: the source words are cut from the original text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _ONE_TO_ONE = {
     # Persian and Arabic-Indic digits, and their decimal and thousands separators
@@ -74,8 +74,7 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     text: str  # folded
     start: int
     end: int

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from app.domain.extraction.hits import Tags
 from app.domain.extraction.lexicon import bedrooms, cues, money, payment, property, purpose, transaction
 from app.domain.extraction.phrasebook import Phrasebook
-
-Tags = frozenset[tuple]
 
 
 def _build() -> Phrasebook:
@@ -67,7 +66,7 @@ def _build() -> Phrasebook:
     for phrase, phrase_tags in tags.items():
         merged[book.key(phrase)] |= phrase_tags
     for key, phrase_tags in merged.items():
-        book.add_words(key, frozenset(phrase_tags))
+        book.add_words(key, Tags.of(frozenset(phrase_tags)))
     return book
 
 
