@@ -140,10 +140,10 @@ def _cued(amount: Amount, ends: dict[int, Hit], at: dict[int, Hit]) -> bool:
     return False
 
 
-def _months(amount: Amount, hits: Sequence[Hit]) -> int:
-    for hit in hits:
-        period = hit.tag("period")
-        if period and amount.start - PERIOD_REACH <= hit.start < amount.end + PERIOD_REACH:
+def _months(amount: Amount, at: dict[int, Hit]) -> int:
+    for i in range(amount.start - PERIOD_REACH, amount.end + PERIOD_REACH):
+        hit = at.get(i)
+        if hit is not None and (period := hit.tag("period")):
             return period[1]
     return 1
 
@@ -196,7 +196,7 @@ def find_budgets(
             a.currency = a.currency or b.currency
             b.currency = b.currency or a.currency
             if a.is_money and b.is_money and a.value < b.value:
-                months = _months(b, hits)
+                months = _months(b, at)
                 low = _in_currency(a.value * months, a.currency, currency)
                 high = _in_currency(b.value * months, b.currency, currency)
                 if low is not None and high is not None:
@@ -206,7 +206,7 @@ def find_budgets(
                 continue
         if a.is_money:
             side, start = _qualifier(a, ends, at, persian)
-            value = _in_currency(a.value * _months(a, hits), a.currency, currency)
+            value = _in_currency(a.value * _months(a, at), a.currency, currency)
             if value is not None:
                 if side == "min" or a.above:
                     found.append(BudgetHit(value, None, start, a.end))

@@ -56,16 +56,26 @@ def split(tokens: Sequence[Token], hits: Sequence[Hit]) -> Clauses:
     return Clauses(tuple(of_token), frozenset(questions))
 
 
-def negated(hit: Hit, hits: Sequence[Hit], clauses: Clauses, is_value: set[int]) -> bool:
-    """Whether a negation reaches this hit. `is_value` holds the start of every value hit."""
-    clause = clauses.of_token[hit.start]
-    for other in hits:
-        if clauses.of_token[other.start] != clause:
-            continue
-        if other.has("neg_after") and other.start == hit.end:
+class Negations:
+    """Where negations stand, to ask of any found value whether one reaches it (in O(1))."""
+
+    def __init__(self, hits: Sequence[Hit], clauses: Clauses, value_starts: set[int]) -> None:
+        self._clauses = clauses
+        self._after = {h.start for h in hits if h.has("neg_after")}
+        self._before = {h.end: h for h in hits if h.has("neg")}
+        # a negation stops at 'and' or at another value: 'no mortgage and cash', 'no villa, flat'
+        self._stops = {h.start for h in hits if h.has("and")} | value_starts
+
+    def reach(self, start: int, end: int) -> bool:
+        of_token = self._clauses.of_token
+        clause = of_token[start]
+        if end in self._after and of_token[end] == clause:
             return True
-        if other.has("neg") and other.end <= hit.start and hit.start - other.end < NEGATION_REACH:
-            between = [h for h in hits if other.end <= h.start < hit.start]
-            if not any(h.has("and") or h.start in is_value for h in between):
+        for gap in range(NEGATION_REACH):
+            neg_end = start - gap
+            if neg_end < 0 or any(i in self._stops for i in range(neg_end, start)):
+                return False
+            neg = self._before.get(neg_end)
+            if neg is not None and of_token[neg.start] == clause:
                 return True
-    return False
+        return False

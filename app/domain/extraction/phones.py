@@ -5,6 +5,7 @@ from __future__ import annotations
 import phonenumbers
 
 MIN_DIGITS = 8  # fewer digits are prices, dates or bedroom counts, not a number to call
+MAX_TRIES = 20  # candidate numbers the matcher checks: a message holds one or two, not hundreds
 
 
 def find_phone(folded: str, default_region: str | None) -> tuple[str, int, int] | None:
@@ -13,7 +14,7 @@ def find_phone(folded: str, default_region: str | None) -> tuple[str, int, int] 
         return None
     region = default_region.upper() if default_region else None
     found: dict[str, tuple[int, int]] = {}
-    for match in phonenumbers.PhoneNumberMatcher(folded, region):
+    for match in phonenumbers.PhoneNumberMatcher(folded, region, max_tries=MAX_TRIES):
         digits = sum(map(str.isdigit, match.raw_string))
         if digits < MIN_DIGITS:
             continue
