@@ -27,8 +27,9 @@ class Clauses:
     of_token: tuple[int, ...]  # clause number of each token
     questions: frozenset[int]
 
-    def is_question(self, hit: Hit) -> bool:
-        return self.of_token[hit.start] in self.questions
+    def asks(self, token: int) -> bool:
+        """Whether the clause holding this token is a question."""
+        return self.of_token[token] in self.questions
 
 
 def split(tokens: Sequence[Token], hits: Sequence[Hit]) -> Clauses:

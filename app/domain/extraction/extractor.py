@@ -16,7 +16,7 @@ from app.domain.enums import PropertyType, Purpose
 from app.domain.extraction import clauses as clause_rules
 from app.domain.extraction.bedrooms import find_bedrooms
 from app.domain.extraction.budget import find_budgets
-from app.domain.extraction.hits import NO_TAGS, Hit
+from app.domain.extraction.hits import Hit, Span
 from app.domain.extraction.lexicon import PHRASEBOOK
 from app.domain.extraction.locations import find_places
 from app.domain.extraction.phones import find_phone
@@ -107,24 +107,18 @@ class _Reading:
     def _source(self, start: int, end: int) -> str:
         return self.text[self.tokens[start].start : self.tokens[end - 1].end]
 
-    def _stated(
-        self, spans: list[tuple[Any, int, int]], negations: clause_rules.Negations
-    ) -> list[tuple[Any, int, int]]:
+    def _stated(self, spans: list[Span], negations: clause_rules.Negations) -> list[Span]:
         stated = []
         for value, start, end in spans:
-            probe = Hit(NO_TAGS, start, end)
-            if self.clauses.is_question(probe):
-                continue
-            if negations.reach(start, end):
-                continue
-            stated.append((value, start, end))
+            if not self.clauses.asks(start) and not negations.reach(start, end):
+                stated.append(Span(value, start, end))
         return stated
 
-    def _what_they_want(self, stated: list[tuple[Any, int, int]]) -> list[tuple[Any, int, int]]:
+    def _what_they_want(self, stated: list[Span]) -> list[Span]:
         """Of two values, drop the one they come from: 'from our apartment to a villa'."""
         if len({value for value, _, _ in stated}) < 2:
             return stated
-        by_start = {s[1]: s for s in stated}
+        by_start = {s.start: s for s in stated}
         leaving = set()
         for h in self.hits:
             if h.has("from_what_they_have"):
@@ -135,28 +129,28 @@ class _Reading:
         wanted = [s for s in stated if s not in leaving]
         return wanted or stated
 
-    def _one(self, stated: list[tuple[Any, int, int]]) -> Found | None:
+    def _one(self, stated: list[Span]) -> Found | None:
         values = {value for value, _, _ in stated}
         if len(values) > 1:
             narrower = _NARROWER.get(frozenset(values))
             if narrower is None:
                 return None
-            stated = [s for s in stated if s[0] == narrower]
+            stated = [s for s in stated if s.value == narrower]
         if not stated:
             return None
         value, start, end = stated[0]
         return Found(value, self._source(start, end))
 
     def result(self) -> Extraction:
-        spans: dict[str, list[tuple[Any, int, int]]] = {name: [] for name in _FIELDS}
+        spans: dict[str, list[Span]] = {name: [] for name in _FIELDS}
         for h in self.hits:
             for tag in h.tags:
                 if tag[0] == "field":
-                    spans[tag[1]].append((tag[2], h.start, h.end))
+                    spans[tag[1]].append(Span(tag[2], h.start, h.end))
         bedrooms = find_bedrooms(self.words, self.kinds, self.hits)
-        spans["bedrooms"] = [(b.count, b.start, b.end) for b in bedrooms]
-        spans["location"] = [(p.place, p.start, p.end) for p in self.places]
-        value_starts = {start for found in spans.values() for _, start, _ in found}
+        spans["bedrooms"] = [Span(b.count, b.start, b.end) for b in bedrooms]
+        spans["location"] = [Span(p.place, p.start, p.end) for p in self.places]
+        value_starts = {span.start for found in spans.values() for span in found}
         negations = clause_rules.Negations(self.hits, self.clauses, value_starts)
         stated = {name: self._stated(found, negations) for name, found in spans.items()}
         for name in ("property_type", "transaction_type"):
@@ -175,7 +169,8 @@ class _Reading:
             fields["phone"] = Found(e164, self.text[start:end])
         return Extraction(**fields)
 
-    def _bedrooms_and_type(self, fields: dict[str, Found | None], spans: dict[str, list]) -> None:
+    def _bedrooms_and_type(self, fields: dict[str, Found | None], spans: dict[str, list[Span]]) -> None:
+        """A studio has no bedroom; bedrooms without a named type are a flat ('2BR')."""
         kind, rooms = fields["property_type"], fields["bedrooms"]
         if kind is not None and kind.value == PropertyType.STUDIO:
             if rooms is None and not spans["bedrooms"]:
@@ -185,18 +180,18 @@ class _Reading:
         elif kind is None and rooms is not None and rooms.value > 0 and not spans["property_type"]:
             fields["property_type"] = Found(PropertyType.APARTMENT, rooms.source)  # '2BR' is a flat
 
-    def _location(self, stated: list[tuple[Any, int, int]], about_property: bool) -> Found | None:
+    def _location(self, stated: list[Span], about_property: bool) -> Found | None:
         """One place; a city only in a message about a property ('a flat in Sharjah'), not in
         'we'll be in Dubai next week'; a city holding the named area adds nothing."""
-        areas = [s for s in stated if not s[0].is_city]
+        areas = [s for s in stated if not s.value.is_city]
         if not areas and not about_property:
             return None
         if areas:
-            cities = {s[0].city for s in areas}
+            cities = {s.value.city for s in areas}
             stated = areas + [
-                s for s in stated if s[0].is_city and s[0].name not in cities and None not in cities
+                s for s in stated if s.value.is_city and s.value.name not in cities and None not in cities
             ]
-        names = {s[0].name for s in stated}
+        names = {s.value.name for s in stated}
         if len(names) != 1:
             return None
         place, start, end = stated[0]
@@ -208,11 +203,11 @@ class _Reading:
             free[b.start : b.end] = [False] * (b.end - b.start)
         persian = looks_persian(self.text)
         budgets = find_budgets(self.words, self.kinds, self.hits, free, self.currency, persian=persian)
-        stated = [b for b in budgets if not self.clauses.is_question(Hit(NO_TAGS, b.start, b.end))]
+        stated = [b for b in budgets if not self.clauses.asks(b.start)]
         out: dict[str, Found | None] = {"budget_min": None, "budget_max": None}
         for name, side in (("budget_min", 0), ("budget_max", 1)):
-            values = [(b.low if side == 0 else b.high, b.start, b.end) for b in stated]
-            values = [v for v in values if v[0] is not None]
+            values = [Span(b.low if side == 0 else b.high, b.start, b.end) for b in stated]
+            values = [v for v in values if v.value is not None]
             out[name] = self._one(values)
         low, high = out["budget_min"], out["budget_max"]
         if low is not None and high is not None and low.value > high.value:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Tags(NamedTuple):
@@ -14,9 +14,6 @@ class Tags(NamedTuple):
     @classmethod
     def of(cls, tags: frozenset[tuple]) -> Tags:
         return cls(tags, frozenset(tag[0] for tag in tags))
-
-
-NO_TAGS = Tags(frozenset(), frozenset())
 
 
 class Hit(NamedTuple):
@@ -38,3 +35,11 @@ class Hit(NamedTuple):
             if tag[0] == kind:
                 return tag
         return None
+
+
+class Span(NamedTuple):
+    """A value found over tokens start..end (end exclusive)."""
+
+    value: Any
+    start: int
+    end: int
