@@ -4,9 +4,11 @@ from app.domain.enums import PaymentMethod
 
 PHRASES = {
     PaymentMethod.CASH: [
-        "cash", "full payment", "all cash", "نقد", "نقدی", "نقدا", "نقداً", "کش",
-        "كاش", "نقدا", "نقدي", "نقداً", "الدفع كاش",
+        "cash", "full payment", "all cash", "pay in full", "paying in full", "full amount", "in full",
+        "نقد", "نقدی", "نقدا", "نقداً", "کش", "پرداخت کامل", "کامل پرداخت",
+        "كاش", "نقدا", "نقدي", "نقداً", "الدفع كاش", "المبلغ كامل", "دفعة واحدة", "دفعة وحدة",
         "наличн*", "нал", "наличка", "наличкой", "кэш", "кеш", "кэшем", "кешем", "полная оплата",
+        "оплачу полностью", "полностью оплачу", "оплата полностью", "всю сумму сразу",
     ],
     PaymentMethod.MORTGAGE: [
         "mortgage", "morgage", "mortage", "home loan", "bank loan", "loan", "bank finance",

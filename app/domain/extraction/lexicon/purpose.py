@@ -5,6 +5,8 @@ from app.domain.enums import Purpose
 PHRASES = {
     Purpose.LIVING: [
         "to live", "live in", "for living", "for my family", "for the family", "for family",
+        "with my family", "with family", "با خانواده", "با خانوادم", "مع العائلة", "مع عائلتي", "с семьей",
+        "всей семьей",
         "for myself", "for ourselves", "first home", "our home", "own use", "end user", "end-user",
         "relocating", "moving to",
         "برای زندگی", "زندگی کنیم", "زندگی کنم", "سکونت", "برای خودم", "برای خانواده",
