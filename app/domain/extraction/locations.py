@@ -97,35 +97,43 @@ class Gazetteer:
         return found
 
 
-@functools.lru_cache(maxsize=512)
-def gazetteers(known_areas: tuple[str, ...]) -> tuple[Gazetteer, Gazetteer, Gazetteer]:
-    """For exact names, one gazetteer: the market's, with the agency's spellings over it. For
-    fuzzy names, the agency's areas (with the market's spellings of the same places) first,
-    then the market's."""
-    market = _market()
-    market_by_spelling = {
-        Phrasebook.key(alias): (place, aliases)
-        for place, aliases in market
-        for alias in (place.name, *aliases)
-    }
-    agency: list[tuple[Place, list[str]]] = []
+@dataclass(frozen=True, slots=True)
+class AgencyAreas:
+    gazetteer: Gazetteer  # the agency's areas, with the market's spellings of the same places
+    renamed: dict[Place, Place]  # a market place -> the agency's name for it
+
+
+@functools.lru_cache(maxsize=1024)
+def agency_areas(known_areas: tuple[str, ...]) -> AgencyAreas:
+    """An agency's areas: small, so many agencies' lists can be kept at once."""
+    by_spelling = _by_spelling()
+    areas: list[tuple[Place, Sequence[str]]] = []
+    renamed: dict[Place, Place] = {}
     for name in known_areas:
         if not name.strip():
             continue
-        known = market_by_spelling.get(Phrasebook.key(name))
+        known = by_spelling.get(Phrasebook.key(name))
         if known is None:
-            agency.append((Place(name.strip(), None), []))
+            areas.append((Place(name.strip(), None), []))
         else:
             place, aliases = known
-            agency.append((Place(name.strip(), place.city, place.is_city), [place.name, *aliases]))
-    if not agency:
-        plain = _plain_market()
-        return plain, Gazetteer([]), plain
-    return Gazetteer([*market, *agency]), Gazetteer(agency), _plain_market()
+            ours = Place(name.strip(), place.city, place.is_city)
+            areas.append((ours, [place.name, *aliases]))
+            renamed[place] = ours
+    return AgencyAreas(Gazetteer(areas), renamed)
 
 
 @functools.cache
-def _plain_market() -> Gazetteer:
+def _by_spelling() -> dict[tuple[str, ...], tuple[Place, Sequence[str]]]:
+    return {
+        Phrasebook.key(alias): (place, aliases)
+        for place, aliases in _market()
+        for alias in (place.name, *aliases)
+    }
+
+
+@functools.cache
+def market() -> Gazetteer:
     return Gazetteer(_market())
 
 
@@ -134,19 +142,22 @@ def find_places(
 ) -> list[PlaceHit]:
     """Names written as listed (the agency's spelling wins), or with `exact=False`, names close
     to a listed spelling (the agency's first). `free[i]` says token i is a word nothing else read."""
-    both, agency, market = gazetteers(known_areas)
+    agency, everywhere = agency_areas(known_areas), market()
     if not exact:
-        return _fuzzy(words, free, agency, market)
+        return _fuzzy(words, free, agency.gazetteer, everywhere)
     hits: list[PlaceHit] = []
     i = 0
     while i < len(words):
-        found = both.exact(words, i) if free[i] else None
+        found = agency.gazetteer.exact(words, i) if free[i] else None
+        other = everywhere.exact(words, i) if free[i] else None
+        if other is not None and (found is None or other[1] > found[1]):
+            found = (agency.renamed.get(other[0], other[0]), other[1])
         if found is not None:
             hits.append(PlaceHit(found[0], i, found[1]))
             i = found[1]
         else:
             i += 1
-    return [_longer(words, free, hit, agency, market) for hit in hits]
+    return [_longer(words, free, hit, agency.gazetteer, everywhere) for hit in hits]
 
 
 def _longer(words: Sequence[str], free: Sequence[bool], hit: PlaceHit, *gazetteers: Gazetteer) -> PlaceHit:
