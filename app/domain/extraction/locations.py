@@ -18,7 +18,6 @@ from rapidfuzz import fuzz, process
 
 from app.domain.extraction.phrasebook import MAX_REMEMBERED, Phrasebook
 
-MAX_WORDS = 5  # a name has at most this many words
 MIN_FUZZY_LENGTH = 5  # shorter words are never fuzzy-matched ('plan' is not 'palm')
 FUZZY_CUTOFF = 86.0  # rapidfuzz ratio, 0..100
 FUZZY_LENGTH_SLACK = 3

@@ -8,7 +8,7 @@ script also matches with a leading clitic ('و', 'ب', 'ل', 'ال', 'بال', '
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from app.domain.extraction.text import fold, tokenize
@@ -79,10 +79,6 @@ class Phrasebook:
             raise ValueError(f"phrase {phrase!r} has two meanings: {node.value!r}, {value!r}")
         node.value = value
         self._starts.clear()
-
-    def add_all(self, phrases: Iterable[str], value: Any) -> None:
-        for phrase in phrases:
-            self.add(phrase, value)
 
     def _next(self, node: _Node, word: str, first: bool) -> list[_Node]:
         found = []
