@@ -182,3 +182,18 @@ def test_sources_are_the_words_as_written():
 @pytest.mark.parametrize("text", ["", "   ", "🙏🙏", "?!", "x" * 100_000])
 def test_empty_and_odd_text(text):
     assert not extract(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("ye apartman 2 khabe mikham", {"property_type": PropertyType.APARTMENT, "bedrooms": 2}),
+        ("abi sha2a, kash", {"property_type": PropertyType.APARTMENT, "payment_method": PaymentMethod.CASH}),
+        (
+            "ishu kvartiru v arendu",
+            {"property_type": PropertyType.APARTMENT, "transaction_type": TransactionType.RENT},
+        ),
+    ],
+)
+def test_persian_arabic_and_russian_in_latin_letters(text, want):
+    assert extract(text).values() == want

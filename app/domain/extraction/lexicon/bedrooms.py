@@ -3,7 +3,7 @@ word that says the count ('двушка', 'غرفتين', 'دوخوابه')."""
 
 UNITS = [
     "br", "brs", "bed", "beds", "bedroom", "bedrooms", "bedroom apartment", "bdr", "bdrm", "bd", "bhk",
-    "bed room", "bed rooms", "b/r",
+    "bed room", "bed rooms", "b/r", "khabe", "khabeh", "khab", "spaln*",
     "خوابه", "خواب", "خابه", "اتاق خواب", "اتاقه", "اتاق خوابه",
     "غرف", "غرف نوم", "غرفة نوم", "غرفه", "غرفة", "غرفات",
     "спальн*", "спален", "комнатн*", "х комнатн*", "-х комнатн*", "bedroom flat",

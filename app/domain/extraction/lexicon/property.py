@@ -7,11 +7,12 @@ PHRASES = {
         "apartment", "apartments", "appartment", "apartement", "apartmnt", "apt", "apts", "flat", "flats",
         "condo", "آپارتمان", "اپارتمان", "آپارتمانی", "آپارتمانها", "اپارتمانی",
         "شقة", "شقق", "شقتين", "квартир*", "апартамент*",
+        "apartman", "aparteman", "sha2a", "sha2ah", "shaqa", "shaqqa", "kvartir*",
     ],
     PropertyType.VILLA: [
         "villa", "villas", "vila", "villla", "ویلا", "ویلای", "ویلایی", "ویلاها", "ویلاهای",
         "فيلا", "فلة", "فيلة", "فلل", "فله",
-        "вилла", "виллу", "виллы", "вилле", "виллой", "вилл", "виллами",
+        "вилла", "виллу", "виллы", "вилле", "виллой", "вилл", "виллами", "villu", "villy",
     ],
     PropertyType.TOWNHOUSE: [
         "townhouse", "townhouses", "town house", "townhose", "townhome", "تاون هاوس", "تاونهاوس",
@@ -26,7 +27,7 @@ PHRASES = {
     ],
     PropertyType.LAND: [
         "land", "plot", "plots", "land plot", "زمین", "ارض", "أرض", "قطعة ارض", "قطعة أرض",
-        "участок", "участка", "участки", "земля", "землю", "земельный участок",
+        "участок", "участка", "участки", "земля", "землю", "земельный участок", "zamin", "uchastok",
     ],
     PropertyType.COMMERCIAL: [
         "commercial", "office", "offices", "shop", "retail", "warehouse", "showroom",
