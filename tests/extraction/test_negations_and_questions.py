@@ -100,3 +100,9 @@ def test_the_narrower_type_wins_over_apartment():
 def test_what_they_move_from_is_not_what_they_want():
     assert extract("upgrading from our apartment to a villa").property_type.value == PropertyType.VILLA
     assert extract("переехать из квартиры в виллу").property_type.value == PropertyType.VILLA
+
+
+def test_where_they_live_or_work_now_is_not_where_they_want():
+    found = extract("my office is in Business Bay, looking for a villa in Arabian Ranches")
+    assert found.values() == {"property_type": PropertyType.VILLA, "location": "Arabian Ranches"}
+    assert extract("I live in JLT, want to buy in Dubai Hills").location.value == "Dubai Hills Estate"

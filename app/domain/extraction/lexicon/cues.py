@@ -31,6 +31,7 @@ QUESTIONS_ANYWHERE = ["دارید", "دارین", "ли", "есть ли", "هل
 MENTIONS = [
     "tell me about", "tell me more about", "more about", "info about", "details about", "details on",
     "view the", "see the", "visit the",
+    "my office", "i work in", "i work at", "i live in", "we live in", "currently in", "currently living",
     "درباره", "اطلاعات", "ببینم", "بازدید",
     "معلومات عن", "تفاصيل", "اشوف", "أشوف", "نشوف", "معاينة",
     "расскажите о", "расскажите про", "подробнее о", "подробнее про", "посмотреть", "просмотр",

@@ -4,7 +4,7 @@ from app.domain.enums import Purpose
 
 PHRASES = {
     Purpose.LIVING: [
-        "to live", "live in", "for living", "for my family", "for the family", "for family",
+        "to live", "for living", "for my family", "for the family", "for family",
         "with my family", "with family", "با خانواده", "با خانوادم", "مع العائلة", "مع عائلتي", "с семьей",
         "всей семьей",
         "for myself", "for ourselves", "first home", "our home", "own use", "end user", "end-user",
