@@ -32,6 +32,8 @@ MENTIONS = [
     "tell me about", "tell me more about", "more about", "info about", "details about", "details on",
     "view the", "see the", "visit the",
     "my office", "i work in", "i work at", "i live in", "we live in", "currently in", "currently living",
+    "کار من", "محل کارم", "ساکن", "ساکنم", "ساكن في", "اسكن في", "أسكن في", "نسكن في", "شغلي في",
+    "я живу в", "живу в", "живем в", "работаю в", "мой офис",
     "درباره", "اطلاعات", "ببینم", "بازدید",
     "معلومات عن", "تفاصيل", "اشوف", "أشوف", "نشوف", "معاينة",
     "расскажите о", "расскажите про", "подробнее о", "подробнее про", "посмотреть", "просмотр",
