@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from app.config import ROOT, Settings
+from app.config import PACKAGE, Settings
 
 # Import every model so the metadata (and so Alembic) knows all tables.
 from app.domain.agents import models as _agents  # noqa: F401
@@ -31,7 +31,7 @@ from app.domain.leads import models as _leads  # noqa: F401
 from app.domain.tenants import models as _tenants  # noqa: F401
 from app.domain.tokens import models as _tokens  # noqa: F401
 
-MIGRATIONS = ROOT / "migrations"
+MIGRATIONS = PACKAGE / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 # Whether the unit of work running in this context may write. On SQLite a writing transaction
@@ -151,7 +151,7 @@ def build_db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         session_config=AsyncSessionConfig(expire_on_commit=False),
         metadata=Base.metadata,
         alembic_config=AlembicAsyncConfig(
-            script_config=str(ROOT / "alembic.ini"),
+            script_config=str(PACKAGE / "alembic.ini"),
             script_location=str(MIGRATIONS),
             version_table_name="alembic_version",
         ),

@@ -25,7 +25,7 @@ from litestar.template.config import TemplateConfig
 from app.bot.claims import bot_claims
 from app.bot.manager import BotManager
 from app.cli import LeadHeatCLIPlugin
-from app.config import ROOT, Settings, get_settings
+from app.config import PACKAGE, Settings, get_settings
 from app.db import build_db_config
 from app.domain.agents.sessions import WebSession
 from app.domain.clock import Clock, system_clock
@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             api_router(),
             dashboard_router(),
             create_static_files_router(
-                path="/static", directories=[ROOT / "static"], include_in_schema=False
+                path="/static", directories=[PACKAGE / "static"], include_in_schema=False
             ),
         ],
         request_max_body_size=MAX_BODY,
@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             exclude=["/api/", "/health", "/ready", "/schema"],
         ),
         template_config=TemplateConfig(
-            directory=ROOT / "app" / "web" / "templates",
+            directory=PACKAGE / "web" / "templates",
             engine=JinjaTemplateEngine,
             engine_callback=templating.configure,
         ),
