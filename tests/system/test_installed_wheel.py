@@ -95,3 +95,22 @@ def test_wheel_migrates_and_serves_from_another_directory(installed: Path, tmp_p
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_image_builds_that_wheel_and_runs_unprivileged():
+    """No Docker daemon here: check what the image is made of instead. It copies only files
+    that exist (and .dockerignore keeps), installs the wheel, runs as a user; compose builds it."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY ") and "--from=" not in line:
+            for source in line.split()[1:-1]:
+                assert (ROOT / source).exists(), f"Dockerfile copies {source}, which is missing"
+                assert source not in ignored, f"Dockerfile copies {source}, which .dockerignore drops"
+    assert dockerfile.splitlines()[-1].startswith("CMD") and "database upgrade" in dockerfile
+    assert any(line.startswith("FROM python:3.11-slim") for line in dockerfile.splitlines())
+    users = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("USER ")]
+    assert users and users[-1] not in {"root", "0"}
+    assert "pip wheel" in dockerfile and "pip install --no-cache-dir /wheels/" in dockerfile
+    compose = (ROOT / "compose.yaml").read_text()
+    assert "build: ." in compose and "pip install" not in compose
