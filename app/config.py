@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,8 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="Signs sessions and encrypts bot tokens.")
     debug: bool = False
     log_level: str = "INFO"
+    # "json": one JSON object a line (with request_id, tenant_id, lead_id), for log collectors.
+    log_format: Literal["text", "json"] = "text"
     # How often the background sweep refreshes leads whose recency boundary passed: the most
     # the list's order and the counts can lag behind the live scores readers see.
     sweep_interval_seconds: float = Field(default=5.0, gt=0, le=60)
