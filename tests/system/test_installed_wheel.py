@@ -5,6 +5,7 @@ installs the same wheel)."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -37,7 +38,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv with only the wheel installed; its dependencies come from the test
     run's own environment through a .pth line (installing them again would take minutes)."""
     base = tmp_path_factory.mktemp("installed")
-    _run(sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", base / "dist")
+    # Built from a copy of what the Dockerfile copies: no build/ leftovers of the source tree.
+    source = base / "source"
+    shutil.copytree(ROOT / "app", source / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    _run(sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "-q", "-w", base / "dist")
     wheel = next((base / "dist").glob("leadheat-*.whl"))
     venv = base / "venv"
     _run(sys.executable, "-m", "venv", "--without-pip", venv)
