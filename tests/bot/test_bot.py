@@ -330,7 +330,7 @@ async def test_an_unreachable_telegram_is_retried_with_growing_waits(
         # The waits double from the refresh interval (10 s): tries at 0, 10, 30, 70 s. Each sync
         # is one pass of the manager's loop; the clock moves instead of the test waiting.
         tried_at: list[int] = []
-        for second in range(0, 75):
+        for second in (0, 1, 9, 10, 11, 29, 30, 31, 69, 70, 71):  # either side of each try
             clock.now = T0 + timedelta(seconds=second)
             before = bots.unreachable.get(tenant.tenant.id)
             await bots.sync()
@@ -340,7 +340,7 @@ async def test_an_unreachable_telegram_is_retried_with_growing_waits(
         assert bots.unreachable[tenant.tenant.id].failures == 4
         assert not bots.running  # nothing crashed, nothing half-started
         clock.now = T0 + timedelta(days=1)
-        for _ in range(10):  # however long it stays down, a try at least every five minutes
+        for _ in range(3):  # however long it stays down, a try at least every five minutes
             await bots.sync()
             waiting = bots.unreachable[tenant.tenant.id]
             assert waiting.retry_at - clock.now <= timedelta(seconds=MAX_RETRY_SECONDS)
