@@ -19,7 +19,7 @@ log = logging.getLogger("leadheat.test_logs")
 
 
 @get("/api/tenants/{tenant_id:uuid}/leads/{lead_id:uuid}")
-async def lead_page(tenant_id: uuid.UUID, lead_id: uuid.UUID) -> str:
+async def lead_page() -> str:
     log.info("reading a lead")
     log.warning("explicit ids win", extra={"lead_id": "another"})
     return "ok"
