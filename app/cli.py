@@ -149,6 +149,19 @@ def add_catalog(tenant_id: uuid.UUID, path: str, title: str) -> None:
     click.echo(f"catalog '{title}' added ({len(data)} bytes)")
 
 
+@leadheat.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+def backup(out: str) -> None:
+    """Copy the embedded SQLite database to OUT, consistently, while the app runs."""
+    from app.backup import BackupError, backup_sqlite
+
+    try:
+        pages = backup_sqlite(get_settings(), out)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up to {out} ({pages} pages)")
+
+
 @leadheat.command("demo")
 @click.option("--port", default=None, type=int, help="Port the app is served on, for the printed address.")
 def demo(port: int | None) -> None:

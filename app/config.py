@@ -5,19 +5,27 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
+# The installed package and everything it ships: templates, static files, migrations.
+PACKAGE = Path(__file__).resolve().parent
+# A source checkout keeps its local state next to the code (var/ beside pyproject.toml); an
+# installed package (a wheel, the Docker image) keeps it in ./var of where it runs, or VAR_DIR.
+_CHECKOUT = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").is_file() else None
+
+
+def _default_var_dir() -> Path:
+    return (_CHECKOUT or Path.cwd()) / "var"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     # Local state of an install: the embedded database, the generated secret, demo credentials.
-    var_dir: Path = VAR
+    var_dir: Path = Field(default_factory=_default_var_dir)
     database_url: str = Field(
         default="",
         description="sqlite+aiosqlite:///... or postgresql+asyncpg://...; default: var_dir/leadheat.db",
@@ -25,6 +33,8 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="Signs sessions and encrypts bot tokens.")
     debug: bool = False
     log_level: str = "INFO"
+    # "json": one JSON object a line (with request_id, tenant_id, lead_id), for log collectors.
+    log_format: Literal["text", "json"] = "text"
     # How often the background sweep refreshes leads whose recency boundary passed: the most
     # the list's order and the counts can lag behind the live scores readers see.
     sweep_interval_seconds: float = Field(default=5.0, gt=0, le=60)

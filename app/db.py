@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import msgspec
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -16,10 +17,11 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
 )
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from app.config import ROOT, Settings
+from app.config import PACKAGE, Settings
 
 # Import every model so the metadata (and so Alembic) knows all tables.
 from app.domain.agents import models as _agents  # noqa: F401
@@ -31,7 +33,7 @@ from app.domain.leads import models as _leads  # noqa: F401
 from app.domain.tenants import models as _tenants  # noqa: F401
 from app.domain.tokens import models as _tokens  # noqa: F401
 
-MIGRATIONS = ROOT / "migrations"
+MIGRATIONS = PACKAGE / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 # Whether the unit of work running in this context may write. On SQLite a writing transaction
@@ -88,6 +90,39 @@ async def unit_of_work(
         await session.commit()
 
 
+# SQLSTATE classes of a database that is gone or going: 08 connection exception, 57 operator
+# intervention (admin shutdown, crash shutdown, "cannot connect now" while starting).
+_GONE_SQLSTATE_CLASSES = ("08", "57")
+_GONE_ERRORS = (
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,  # no pooled connection came free in time
+    asyncpg.exceptions.InterfaceError,  # the connection closed under a statement
+    ConnectionError,  # refused or reset at the network level
+    TimeoutError,  # no answer to connect
+)
+
+
+def is_database_gone(exc: BaseException) -> bool:
+    """Whether `exc` means the database is unreachable for now (retrying may succeed), rather
+    than a fault of the request or the code. Looks through SQLAlchemy's wrapping, and through
+    asyncpg's own errors (one-statement interactions use the driver connection directly)."""
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, _GONE_ERRORS):
+            return True
+        state = str(getattr(error, "sqlstate", "") or "")
+        if state[:2] in _GONE_SQLSTATE_CLASSES:
+            return True
+        if state == "55000" and "not currently accepting connections" in str(error):
+            return True  # a database closed to connections (ALLOW_CONNECTIONS false)
+        error = getattr(error, "orig", None) or error.__cause__ or error.__context__
+    return False
+
+
 def _json_dumps(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
@@ -142,7 +177,9 @@ def build_db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         engine_kwargs = {
             "pool_size": settings.db_pool_size,
             "max_overflow": settings.db_max_overflow,
-            "pool_pre_ping": False,
+            # A connection the server dropped (a restart, a failover) is replaced when it is taken
+            # from the pool, instead of failing the request that draws it.
+            "pool_pre_ping": True,
         }
     return SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
@@ -151,7 +188,7 @@ def build_db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         session_config=AsyncSessionConfig(expire_on_commit=False),
         metadata=Base.metadata,
         alembic_config=AlembicAsyncConfig(
-            script_config=str(ROOT / "alembic.ini"),
+            script_config=str(PACKAGE / "alembic.ini"),
             script_location=str(MIGRATIONS),
             version_table_name="alembic_version",
         ),

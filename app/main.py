@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -12,6 +13,7 @@ from advanced_alchemy.extensions.litestar.session import SQLAlchemyAsyncSessionB
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
+from litestar.logging.config import default_handlers
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.session import SessionMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
@@ -25,10 +27,11 @@ from litestar.template.config import TemplateConfig
 from app.bot.claims import bot_claims
 from app.bot.manager import BotManager
 from app.cli import LeadHeatCLIPlugin
-from app.config import ROOT, Settings, get_settings
+from app.config import PACKAGE, Settings, get_settings
 from app.db import build_db_config
 from app.domain.agents.sessions import WebSession
 from app.domain.clock import Clock, system_clock
+from app.logs import RequestContextFilter, logging_formatters, request_context_middleware
 from app.sweep import run_sweeps
 from app.web.api import MAX_BODY, api_router
 from app.web.api.auth import BEARER_SCHEME
@@ -40,6 +43,24 @@ from app.web.dashboard.router import dashboard_router
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.health import HealthController
 from app.web.unit_of_work import unit_of_work_middleware
+
+
+def logging_config(settings: Settings) -> LoggingConfig:
+    """Our lines and the server's (uvicorn's access and error lines) through one handler, which
+    adds the request's fields; JSON lines when LOG_FORMAT=json."""
+    handlers = copy.deepcopy(default_handlers)
+    for handler in handlers.values():
+        handler["filters"] = ["request_context"]
+    server = {"handlers": ["queue_listener"], "propagate": False}
+    return LoggingConfig(
+        root={"level": settings.log_level, "handlers": ["queue_listener"]},
+        formatters=logging_formatters(settings.log_format),
+        filters={"request_context": {"()": RequestContextFilter}},
+        handlers=handlers,
+        loggers={"uvicorn": server, "uvicorn.access": server, "uvicorn.error": {"propagate": True}},
+        log_exceptions="debug",
+        disable_existing_loggers=False,
+    )
 
 
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
@@ -98,7 +119,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             api_router(),
             dashboard_router(),
             create_static_files_router(
-                path="/static", directories=[ROOT / "static"], include_in_schema=False
+                path="/static", directories=[PACKAGE / "static"], include_in_schema=False
             ),
         ],
         request_max_body_size=MAX_BODY,
@@ -106,6 +127,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         # The unit of work is listed after (inside) the login-session middleware, so each
         # request's transaction ends before the login session is written back.
         middleware=[
+            request_context_middleware(),  # outermost: every line of the request has its id
             DefineMiddleware(SessionMiddleware, backend=sessions),
             unit_of_work_middleware(db_config.session_scope_key),
         ],
@@ -118,7 +140,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             exclude=["/api/", "/health", "/ready", "/schema"],
         ),
         template_config=TemplateConfig(
-            directory=ROOT / "app" / "web" / "templates",
+            directory=PACKAGE / "web" / "templates",
             engine=JinjaTemplateEngine,
             engine_callback=templating.configure,
         ),
@@ -127,12 +149,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         on_startup=[start_live_cards],
         on_shutdown=[stop_live_cards],
         exception_handlers=EXCEPTION_HANDLERS,
-        logging_config=LoggingConfig(
-            root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-            log_exceptions="debug",
-            disable_existing_loggers=False,
-        ),
+        logging_config=logging_config(settings),
         openapi_config=OpenAPIConfig(
             title="LeadHeat API",
             version="1.0.0",

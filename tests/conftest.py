@@ -67,6 +67,17 @@ def drop_postgres_database(url: str) -> None:
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+# Slow by where they live: real processes and servers (system), a browser (e2e), the fuzzer.
+# `make test-fast` (-m "not slow") leaves them out; single slow tests elsewhere are marked.
+SLOW_DIRECTORIES = frozenset({"system", "e2e", "fuzz"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.parent.name in SLOW_DIRECTORIES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A database of our own on the PostgreSQL server, with the schema, for the whole run."""

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -70,7 +71,7 @@ class Unreachable:
 
     token: str
     failures: int
-    retry_at: float
+    retry_at: datetime  # on the app's clock, so a test moves time instead of waiting
 
 
 @dataclass
@@ -131,7 +132,7 @@ class BotManager:
         for tenant_id, credentials in wanted.items():
             if tenant_id not in self.running and self.rejected.get(tenant_id) != credentials.token:
                 waiting = self.unreachable.get(tenant_id)
-                now = asyncio.get_running_loop().time()
+                now = self.clock()
                 due = waiting is None or waiting.token != credentials.token or now >= waiting.retry_at
                 if due and await self.claims.claim(tenant_id):  # else another process polls it
                     await self._start(credentials)
@@ -186,7 +187,7 @@ class BotManager:
         earlier = self.unreachable.get(credentials.tenant_id)
         failures = earlier.failures + 1 if earlier and earlier.token == credentials.token else 1
         delay = min(self.refresh_seconds * 2 ** (failures - 1), MAX_RETRY_SECONDS)
-        retry_at = asyncio.get_running_loop().time() + delay
+        retry_at = self.clock() + timedelta(seconds=delay)
         self.unreachable[credentials.tenant_id] = Unreachable(credentials.token, failures, retry_at)
         log.warning(
             "Telegram is unreachable for tenant %s (%s); try %d failed, next in %.1f s",

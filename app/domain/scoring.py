@@ -1,4 +1,4 @@
-"""The lead scoring rule of SCORING.md: pure code, no I/O.
+"""The lead scoring rule of docs/scoring.md: pure code, no I/O.
 
 One `RuleSet` answers two questions the same way: `score()` evaluates one lead in Python,
 and `sql_*()` build the SQL expressions that re-score many leads in one statement.
@@ -35,7 +35,7 @@ class Temperature(enum.StrEnum):
 
 
 class RuleSetError(ValueError):
-    """A rule set that SCORING.md refuses; `field` names the offending value."""
+    """A rule set that docs/scoring.md refuses; `field` names the offending value."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
@@ -141,7 +141,7 @@ def _has_budget(state: LeadState) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
-    """Every number of the rule; the defaults are SCORING.md's default rule set."""
+    """Every number of the rule; the defaults are docs/scoring.md's default rule set."""
 
     qr_scan_points: int = 3
     qr_scan_cap: int = 15

@@ -12,8 +12,10 @@ from litestar.status_codes import (
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from app.db import is_database_gone
 from app.domain.errors import DomainError
 
 log = logging.getLogger("leadheat.web")
@@ -67,7 +69,21 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     )
 
 
+# The database went away (a restart, a failover, a network cut) or refuses connections for a
+# moment: the client may simply retry, so 503, never 500. The pool replaces dead connections
+# (pre-ping), so the app recovers by itself.
+DATABASE_GONE = "The database is unavailable for a moment; nothing was saved. Please try again."
+
+
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    if is_database_gone(exc):
+        log.warning("Database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return Response(
+            _body(DATABASE_GONE),
+            status_code=HTTP_503_SERVICE_UNAVAILABLE,
+            media_type=MediaType.JSON,
+            headers={"Retry-After": "1"},
+        )
     log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return Response(
         _body("Something went wrong on our side; it has been logged. Please try again."),

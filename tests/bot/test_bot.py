@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.bot.manager import BotManager
+from app.bot.manager import MAX_RETRY_SECONDS, BotManager
 from app.domain.bots.service import BotTokenService
 from app.domain.campaigns.service import CampaignService
 from app.domain.catalogs.service import CatalogService
@@ -21,7 +21,7 @@ from app.domain.leads.models import Lead, LeadEvent
 from app.domain.leads.service import LeadService
 from app.domain.tenants.models import Tenant
 from tests.bot.fake_telegram import FakeTelegram
-from tests.conftest import make_tenant
+from tests.conftest import T0, make_tenant
 
 SECRET = "test-secret-key"
 TOKEN_A = "111111111:" + "A" * 35
@@ -322,26 +322,38 @@ async def test_an_unreachable_telegram_is_retried_with_growing_waits(
     with socket.socket() as probe:  # a port nobody listens on: connections are refused
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    bots = BotManager(
-        session_factory, SECRET, clock, None, api_url=f"http://127.0.0.1:{closed_port}", refresh_seconds=0.05
-    )
+    bots = BotManager(session_factory, SECRET, clock, None, api_url=f"http://127.0.0.1:{closed_port}")
     bot = telegram.add_bot(TOKEN_A, "MarinaHomesBot")
     await connect(session, tenant.tenant.id, TOKEN_A)
-    task = asyncio.create_task(bots.run())
+    task = None
     try:
-        await asyncio.sleep(3.5)
-        failures = bots.unreachable[tenant.tenant.id].failures
-        # A failed try takes ~0.3 s (aiogram lets the closed connection settle), then waits 0.05,
-        # 0.1, 0.2, 0.4, 0.8, 1.6 s: about five tries in 3.5 s; a fixed wait would make ~10.
-        assert 3 <= failures <= 6
+        # The waits double from the refresh interval (10 s): tries at 0, 10, 30, 70 s. Each sync
+        # is one pass of the manager's loop; the clock moves instead of the test waiting.
+        tried_at: list[int] = []
+        for second in (0, 1, 9, 10, 11, 29, 30, 31, 69, 70, 71):  # either side of each try
+            clock.now = T0 + timedelta(seconds=second)
+            before = bots.unreachable.get(tenant.tenant.id)
+            await bots.sync()
+            if bots.unreachable[tenant.tenant.id] is not before:
+                tried_at.append(second)
+        assert tried_at == [0, 10, 30, 70]
+        assert bots.unreachable[tenant.tenant.id].failures == 4
         assert not bots.running  # nothing crashed, nothing half-started
+        clock.now = T0 + timedelta(days=1)
+        for _ in range(3):  # however long it stays down, a try at least every five minutes
+            await bots.sync()
+            waiting = bots.unreachable[tenant.tenant.id]
+            assert waiting.retry_at - clock.now <= timedelta(seconds=MAX_RETRY_SECONDS)
+            clock.now = waiting.retry_at
 
+        task = asyncio.create_task(bots.run())
         bots.api_url = telegram.url  # Telegram is back
         await eventually(lambda: tenant.tenant.id in bots.running)
         assert tenant.tenant.id not in bots.unreachable
         telegram.message(bot, AHMAD, text="Hello again")
         await eventually(lambda: lead_of(session, tenant.tenant.id, AHMAD["id"]))
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -16,7 +16,7 @@ from app.domain.clock import FrozenClock
 from tests.bot.fake_telegram import FakeTelegram
 from tests.bot.test_bot import AHMAD, SECRET, TOKEN_A, connect, eventually, lead_of
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]  # two app processes
 
 
 def _manager(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,6 +17,7 @@ from app.domain.tenants.service import NewTenant
 CONCURRENT_MESSAGES = 500
 
 
+@pytest.mark.slow  # a load test: 500 interactions at once
 async def test_500_concurrent_messages_all_count(
     session_factory: async_sessionmaker[AsyncSession],
     session: AsyncSession,

@@ -58,3 +58,24 @@ def test_make_run_serves_a_migrated_seeded_app(tmp_path: Path, backend: str):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def _planned(target: str, tmp_path: Path) -> str:
+    """What `make TARGET` would run on a machine with no virtualenv yet (make -n runs nothing)."""
+    result = subprocess.run(
+        ["make", "-n", target, f"VENV={tmp_path / 'venv'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_make_run_installs_only_what_running_needs(tmp_path: Path):
+    run = _planned("run", tmp_path)
+    assert "pip install --quiet -e ." in run
+    assert "[dev]" not in run
+    assert "[dev]" in _planned("test", tmp_path)
+    assert "[dev]" in _planned("test-fast", tmp_path)

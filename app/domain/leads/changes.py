@@ -74,7 +74,8 @@ def announce(notify: ScoreNotifier | None, changes: Sequence[Change]) -> None:
     """Log each committed score change and hand the changes to the notifier."""
     for c in changes:
         if isinstance(c, TenantReload):
-            log.info("Re-scored %d leads of tenant=%s", c.leads, c.tenant_id)
+            ids = {"tenant_id": c.tenant_id}
+            log.info("Re-scored %d leads of tenant=%s", c.leads, c.tenant_id, extra=ids)
         elif c.rescored:
             log.info(
                 "Updated lead score: %s (%s) tenant=%s lead=%s was=%s (%s)",
@@ -84,6 +85,7 @@ def announce(notify: ScoreNotifier | None, changes: Sequence[Change]) -> None:
                 c.lead_id,
                 c.old_score,
                 c.old_temperature,
+                extra={"tenant_id": c.tenant_id, "lead_id": c.lead_id},
             )
     if changes and notify is not None:
         try:

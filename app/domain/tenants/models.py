@@ -25,7 +25,7 @@ class Tenant(Base):
     # The bot token, encrypted with the app's secret key (Fernet); never returned or shown.
     bot_token_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
     # none, pending (not yet tried), working, rejected (Telegram refused the token)
-    bot_status: Mapped[str] = mapped_column(String(16), default="none")
+    bot_status: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
 
 
 class ScoringRuleSet(TenantScoped, Base):

@@ -51,8 +51,19 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _foreign_keys_off_on_sqlite(connection: "Connection") -> None:
+    """SQLite's batch mode copies a table and drops the old one; with foreign keys on, dropping
+    `tenant` would cascade-delete every lead and event. Off while migrating (set outside any
+    transaction, where SQLite honours it), as Alembic's batch documentation advises."""
+    if connection.dialect.name == "sqlite":
+        cursor = connection.connection.dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.close()
+
+
 def do_run_migrations(connection: "Connection") -> None:
     """Run migrations."""
+    _foreign_keys_off_on_sqlite(connection)
     context.configure(
         connection=connection,
         target_metadata=metadata_registry.get(config.bind_key),
