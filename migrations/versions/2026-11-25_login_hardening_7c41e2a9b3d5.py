@@ -1,7 +1,7 @@
 """login hardening: agents' first-password flag, shared login-attempt counters
 
 Revision ID: 7c41e2a9b3d5
-Revises: 21d382921dac
+Revises: a18d2f2be7f5
 Create Date: 2026-11-25 16:40:00.000000
 
 """
@@ -43,7 +43,7 @@ sa.OneTimeCode = OneTimeCode
 
 # revision identifiers, used by Alembic.
 revision = '7c41e2a9b3d5'
-down_revision = '21d382921dac'
+down_revision = 'a18d2f2be7f5'
 branch_labels = None
 depends_on = None
 
