@@ -18,6 +18,7 @@ from app.domain.agents.throttle import ACCOUNT_FIRST_DELAY, ACCOUNT_FREE_FAILURE
 from app.domain.clock import FrozenClock
 from app.domain.tenants.service import NewTenant
 from app.main import create_app
+from app.web.known_devices import COOKIE
 from tests.dashboard.conftest import log_in
 
 
@@ -142,3 +143,27 @@ async def test_passwords_are_checked_off_the_event_loop_a_few_at_a_time(
         assert [r.status_code for r in await asyncio.gather(*logins)] == [401] * 8
     assert state["most"] == passwords.PASSWORD_WORKERS
     assert loop_thread not in state["threads"]
+
+
+async def test_guessing_from_elsewhere_never_locks_the_owner_out_of_a_browser_they_used(
+    browser_client: AsyncTestClient, tenant: NewTenant
+):
+    email = tenant.admin.email
+    assert (await log_in(browser_client, email)).status_code == 303
+    await browser_client.post("/logout", data={"_csrf_token": browser_client.cookies["leadheat_csrf"]})
+    owners = browser_client.cookies.get(COOKIE)
+    assert owners
+
+    def use_known(value: str | None) -> None:
+        browser_client.cookies.delete(COOKIE)
+        if value:
+            browser_client.cookies.set(COOKIE, value, domain="testserver.local", path="/login")
+
+    use_known(None)  # a browser that never logged in here: the guesser's
+    for _ in range(ACCOUNT_FREE_FAILURES):
+        await log_in(browser_client, email, "wrong guess")
+    assert (await log_in(browser_client, email)).status_code == 429
+    use_known(owners.split(".")[0] + ".forged")
+    assert (await log_in(browser_client, email)).status_code == 429
+    use_known(owners)
+    assert (await log_in(browser_client, email)).status_code == 303

@@ -4,7 +4,8 @@ Two counters per login attempt:
 - the account (the email typed): after ACCOUNT_FREE_FAILURES failures in a row, each further
   failure blocks the account for twice as long as the one before, up to ACCOUNT_MAX_DELAY.
   The delay never grows past that, and a success or ACCOUNT_FORGET_AFTER without failures
-  starts over, so guessing stays slow while the owner is never locked out for good;
+  starts over; a browser the owner logged in with before has a counter of its own
+  (app/web/known_devices.py), so guessing from elsewhere never locks the owner out;
 - the client address: at most CLIENT_MAX_FAILURES failures per CLIENT_WINDOW, whatever the
   emails, so one client cannot spread its guesses over many accounts.
 
@@ -41,8 +42,10 @@ class AttemptKeys:
     client: str
 
     @classmethod
-    def of(cls, email: str, client: str) -> AttemptKeys:
-        return cls(account=f"account:{email}", client=f"client:{client}")
+    def of(cls, email: str, client: str, known_device: str | None = None) -> AttemptKeys:
+        """A browser that logged in to this account before counts apart from everyone else."""
+        account = f"device:{known_device}:{email}" if known_device else f"account:{email}"
+        return cls(account=account, client=f"client:{client}")
 
 
 def account_delay(failures: int) -> timedelta | None:

@@ -18,6 +18,7 @@ from app.domain.agents.passwords import MAX_PASSWORD_LENGTH
 from app.domain.agents.service import active_agent, authenticate
 from app.domain.agents.throttle import AttemptKeys, LoginThrottle
 from app.web.client_address import client_address
+from app.web.known_devices import known_device, remember_device
 from app.web.login_sessions import begin_login
 from app.web.unit_of_work import READS_ONLY
 
@@ -82,7 +83,9 @@ class LoginController(Controller):
     ) -> Template | Redirect:
         throttle: LoginThrottle = request.app.state.login_throttle
         email = data.email.strip().lower()[:MAX_EMAIL_LENGTH]
-        keys = AttemptKeys.of(email, client_address(request, request.app.state.trusted_proxies))
+        secret = request.app.state.secret_key
+        device = known_device(request, email, secret)
+        keys = AttemptKeys.of(email, client_address(request, request.app.state.trusted_proxies), device)
         if await throttle.claim(keys) is not None:
             return Template(
                 "login.html",
@@ -101,7 +104,11 @@ class LoginController(Controller):
             )
         await throttle.succeeded(keys)
         begin_login(request, {"agent_id": str(agent.id), "tenant_id": str(agent.tenant_id)})
-        return Redirect(PROFILE_PATH if agent.must_change_password else "/", status_code=303)
+        return Redirect(
+            PROFILE_PATH if agent.must_change_password else "/",
+            status_code=303,
+            cookies=[remember_device(email, secret, request.app.state.settings.cookies_secure, device)],
+        )
 
     @post("/logout", status_code=303)
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
