@@ -84,18 +84,19 @@ class LoginAttempts:
         return {row.key: row for row in rows}
 
     async def claim(self, keys: AttemptKeys, now: datetime) -> datetime | None:
-        """Count one attempt; or, when the account or the client is blocked, the time it ends."""
-        rows = await self._lock([keys.account, keys.client], now)
-        account, client = rows[keys.account], rows[keys.client]
-        if now - account.last_failure_at > ACCOUNT_FORGET_AFTER:
-            account.failures, account.blocked_until = 0, None
+        """Count one attempt; or, when the client or the account is blocked, the time it ends."""
+        # The client first (always in this order, so two claims never wait on each other): a
+        # blocked client adds no counter for yet another email it tries.
+        client = (await self._lock([keys.client], now))[keys.client]
         if now - client.window_started_at >= CLIENT_WINDOW:
             client.failures, client.window_started_at, client.blocked_until = 0, now, None
-        blocked = [
-            row.blocked_until for row in (account, client) if row.blocked_until and row.blocked_until > now
-        ]
-        if blocked:
-            return max(blocked)
+        if client.blocked_until and client.blocked_until > now:
+            return client.blocked_until
+        account = (await self._lock([keys.account], now))[keys.account]
+        if now - account.last_failure_at > ACCOUNT_FORGET_AFTER:
+            account.failures, account.blocked_until = 0, None
+        if account.blocked_until and account.blocked_until > now:
+            return account.blocked_until
         account.failures += 1
         account.last_failure_at = now
         delay = account_delay(account.failures)
@@ -109,8 +110,8 @@ class LoginAttempts:
 
     async def succeeded(self, keys: AttemptKeys, now: datetime) -> None:
         """The claimed attempt was right: the account starts over, the client's count is taken back."""
-        rows = await self._lock([keys.account, keys.client], now)
-        account, client = rows[keys.account], rows[keys.client]
+        client = (await self._lock([keys.client], now))[keys.client]
+        account = (await self._lock([keys.account], now))[keys.account]
         account.failures, account.blocked_until = 0, None
         client.failures = max(0, client.failures - 1)
         if client.failures < CLIENT_MAX_FAILURES:
