@@ -32,7 +32,7 @@ demo: migrate
 	$(BIN)/litestar leadheat demo --port $(PORT)
 
 run: demo
-	$(BIN)/litestar run --host 127.0.0.1 --port $(PORT)
+	SECURE_COOKIES=false $(BIN)/litestar run --host 127.0.0.1 --port $(PORT)
 
 rescore: install
 	$(BIN)/litestar leadheat rescore

@@ -52,7 +52,7 @@ def leadheat() -> None:
 @leadheat.command("create-tenant")
 @click.option("--name", required=True, help="The agency's name.")
 @click.option("--admin-email", required=True, help="Login of the agency's first admin.")
-@click.option("--admin-password", required=True, help="At least 8 characters.")
+@click.option("--admin-password", required=True, help="At least 12 characters, not a commonly used password.")
 @click.option("--currency", default="AED", show_default=True)
 @click.option("--phone-region", default="AE", show_default=True, help="Region for numbers without +code.")
 @click.option("--time-zone", default="Asia/Dubai", show_default=True)

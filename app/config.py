@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -45,6 +46,16 @@ class Settings(BaseSettings):
     # App processes serving together (`litestar run` reads the same variable): more than one
     # needs PostgreSQL, whose LISTEN/NOTIFY and advisory locks tie the processes together.
     web_concurrency: int = Field(default=1, ge=1)
+    # Where people reach the app, e.g. https://leads.example.com. An https:// URL (or none at
+    # all) means cookies are sent over HTTPS only and browsers are told to stay on HTTPS.
+    public_url: str = ""
+    # Overrides what public_url implies; local runs (`make run`, the demo, tests) set it to false.
+    secure_cookies: bool | None = None
+    # Comma-separated proxy addresses or networks (10.0.0.0/8) whose X-Forwarded-For is believed.
+    trusted_proxies: str = ""
+    # A login session ends after this long without a request, and in any case this long after login.
+    session_idle_minutes: int = Field(default=120, gt=0)
+    session_absolute_hours: int = Field(default=12, gt=0)
 
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:
@@ -54,6 +65,24 @@ class Settings(BaseSettings):
                 "WEB_CONCURRENCY > 1 needs PostgreSQL (DATABASE_URL=postgresql+asyncpg://...): the "
                 "embedded SQLite database serves one process."
             )
+        self.trusted_proxy_networks  # noqa: B018 - a typo fails at start, not at the first login
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return not self.public_url.startswith("http://")
+
+    @property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        try:
+            return [
+                ip_network(part.strip(), strict=False)
+                for part in self.trusted_proxies.split(",")
+                if part.strip()
+            ]
+        except ValueError as exc:
+            raise ValueError(f"TRUSTED_PROXIES: {exc}") from None
 
     @property
     def is_sqlite(self) -> bool:

@@ -7,9 +7,9 @@ import copy
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
-from advanced_alchemy.extensions.litestar.session import SQLAlchemyAsyncSessionBackend
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.logging import LoggingConfig
@@ -29,19 +29,21 @@ from app.bot.manager import BotManager
 from app.cli import LeadHeatCLIPlugin
 from app.config import PACKAGE, Settings, get_settings
 from app.db import build_db_config
-from app.domain.agents.sessions import WebSession
+from app.domain.agents.sessions import Lifetimes
+from app.domain.agents.throttle import LoginThrottle
 from app.domain.clock import Clock, system_clock
 from app.logs import RequestContextFilter, logging_formatters, request_context_middleware
-from app.sweep import run_sweeps
+from app.sweep import PURGE_INTERVAL_SECONDS, run_purges, run_sweeps
 from app.web.api import MAX_BODY, api_router
 from app.web.api.auth import BEARER_SCHEME
 from app.web.dashboard import templating
-from app.web.dashboard.auth import LoginThrottle
 from app.web.dashboard.live import CardPublisher, LiveHub, build_channels
 from app.web.dashboard.pages import card_renderer
 from app.web.dashboard.router import dashboard_router
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.health import HealthController
+from app.web.https import strict_transport_security
+from app.web.login_sessions import LoginSessionBackend
 from app.web.unit_of_work import unit_of_work_middleware
 
 
@@ -70,16 +72,19 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     notify = CardPublisher(channels)
     live = LiveHub(channels, db_config.get_session, clock)
     secret = settings.resolved_secret_key()
+    lifetimes = Lifetimes(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+    )
     session_config = ServerSideSessionConfig(
-        max_age=12 * 3600,
+        key="session",
+        max_age=int(lifetimes.absolute.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=False,
+        secure=settings.cookies_secure,
         exclude=["/api/", "/health", "/ready", "/static/", "/schema"],
     )
-    sessions = SQLAlchemyAsyncSessionBackend(
-        config=session_config, alchemy_config=db_config, model=WebSession
-    )
+    sessions = LoginSessionBackend(session_config, db_config.get_session, clock, lifetimes)
 
     async def start_live_cards(app: Litestar) -> None:
         await live.start(card_renderer(app))
@@ -93,7 +98,10 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             run_sweeps(db_config.get_session, settings.sweep_interval_seconds, clock, notify),
             name="score-sweep",
         )
-        tasks = [sweep]
+        purge = asyncio.create_task(
+            run_purges(db_config.get_session, PURGE_INTERVAL_SECONDS, clock), name="session-purge"
+        )
+        tasks = [sweep, purge]
         if settings.bot_polling:
             bots = BotManager(
                 db_config.get_session,
@@ -136,6 +144,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             cookie_name="leadheat_csrf",
             header_name="x-csrftoken",
             cookie_samesite="lax",
+            cookie_secure=settings.cookies_secure,
             # Bearer-token API calls carry no cookies to forge; probes and docs change nothing.
             exclude=["/api/", "/health", "/ready", "/schema"],
         ),
@@ -145,6 +154,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             engine_callback=templating.configure,
         ),
         lifespan=[background_tasks],
+        before_send=[strict_transport_security] if settings.cookies_secure else [],
         # After the lifespan managers (the channels plugin among them) have started.
         on_startup=[start_live_cards],
         on_shutdown=[stop_live_cards],
@@ -175,7 +185,8 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     app.state.live = live
     app.state.session_cookie = session_config.key
     app.state.secret_key = secret
-    app.state.login_throttle = LoginThrottle()
+    app.state.login_throttle = LoginThrottle(db_config.get_session, clock)
+    app.state.trusted_proxies = settings.trusted_proxy_networks
     level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
     logging.getLogger("leadheat").setLevel(level)
     # aiogram logs every update at INFO ("Update id=... is handled"); its warnings still show.

@@ -1,5 +1,6 @@
-"""The background sweep: brings stored scores (and so the list's order) up to date as recency
-points run out. Readers never wait for it: they compute the live score themselves."""
+"""The background sweeps: one brings stored scores (and so the list's order) up to date as
+recency points run out (readers never wait for it: they compute the live score themselves);
+another deletes ended login sessions and stale login-attempt counters."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from contextlib import AbstractAsyncContextManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import reads_only, unit_of_work
+from app.domain.agents.sessions import purge_expired_sessions
+from app.domain.agents.throttle import LoginAttempts
 from app.domain.clock import Clock
 from app.domain.leads.changes import ScoreNotifier
 from app.domain.leads.rescoring import LeadRescoring
 
 log = logging.getLogger("leadheat.sweep")
+PURGE_INTERVAL_SECONDS = 600.0
 Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
@@ -44,4 +48,25 @@ async def run_sweeps(
             raise
         except Exception:
             log.exception("Score sweep failed; retrying in %.0f s", interval_seconds)
+        await asyncio.sleep(interval_seconds)
+
+
+async def purge_once(sessions: Sessions, clock: Clock) -> int:
+    """Delete ended login sessions and login-attempt counters that no longer count."""
+    async with unit_of_work(sessions) as session:
+        now = clock()
+        return await purge_expired_sessions(session, now) + await LoginAttempts(session).forget_old(now)
+
+
+async def run_purges(sessions: Sessions, interval_seconds: float, clock: Clock) -> None:
+    """Purge forever, every `interval_seconds`, in its own unit of work each time."""
+    while True:
+        try:
+            purged = await purge_once(sessions, clock)
+            if purged:
+                log.info("Purged %d ended login sessions and old login counters", purged)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("Purge failed; retrying in %.0f s", interval_seconds)
         await asyncio.sleep(interval_seconds)

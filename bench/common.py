@@ -167,7 +167,15 @@ def served_app(
 ) -> Iterator[str]:
     """The app under uvicorn, one process, as `make run` serves it; yields its base address."""
     port = port or free_port()
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "INFO", "BOT_POLLING": "0", **(extra_env or {})}
+    # Plain HTTP on loopback, as `make run` serves it: cookies without the Secure flag.
+    env = {
+        "SECURE_COOKIES": "false",
+        **os.environ,
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "INFO",
+        "BOT_POLLING": "0",
+        **(extra_env or {}),
+    }
     log = open(log_path or os.devnull, "w")  # noqa: SIM115
     process = subprocess.Popen(
         [

@@ -24,6 +24,8 @@ from app.domain.base import Base
 from app.domain.clock import FrozenClock
 from app.domain.tenants.service import NewTenant, TenantService
 
+# Tests talk plain HTTP to the app, as a local run does (apps and served subprocesses read this).
+os.environ.setdefault("SECURE_COOKIES", "false")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

@@ -127,7 +127,11 @@ _CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 @pytest.fixture(autouse=True)
 def cheap_admin_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
     """Agencies made for these tests get a real but cheap Argon2 hash: passwords are not under test here."""
-    monkeypatch.setattr("app.domain.tenants.service.hash_password", _CHEAP_HASHER.hash)
+
+    async def cheap_hash(password: str) -> str:
+        return _CHEAP_HASHER.hash(password)
+
+    monkeypatch.setattr("app.domain.tenants.service.hash_password", cheap_hash)
 
 
 @pytest.fixture

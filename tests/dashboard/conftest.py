@@ -38,3 +38,12 @@ async def log_in(client: AsyncTestClient, email: str, password: str = PASSWORD):
     return await client.post(
         "/login", data={"email": email, "password": password, "_csrf_token": token}, follow_redirects=False
     )
+
+
+async def change_password(client: AsyncTestClient, current: str, new: str):
+    token = await csrf(client)
+    return await client.post(
+        "/profile/password",
+        data={"current_password": current, "new_password": new, "repeat_password": new, "_csrf_token": token},
+        follow_redirects=False,
+    )

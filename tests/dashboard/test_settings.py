@@ -14,7 +14,7 @@ from app.domain.clock import FrozenClock
 from app.domain.leads.service import LeadService
 from app.domain.scoring import DEFAULT_RULES
 from app.domain.tenants.service import NewTenant, TenantService
-from tests.dashboard.conftest import csrf, log_in
+from tests.dashboard.conftest import change_password, csrf, log_in
 
 
 def rule_form(token: str, **changes: object) -> dict[str, str]:
@@ -41,6 +41,7 @@ async def test_agents_cannot_open_settings(
     )
     await session.commit()
     await log_in(browser_client, "agent@example.com", "agent-password")
+    await change_password(browser_client, "agent-password", "ann's own password")
     assert (await browser_client.get("/")).status_code == 200
     assert "Settings</a>" not in (await browser_client.get("/")).text
     assert (await browser_client.get("/settings")).status_code == 403
@@ -165,4 +166,5 @@ async def test_roles_change_but_never_your_own(
     await browser_client.post("/logout", data={"_csrf_token": token})
     await session.commit()
     await log_in(browser_client, "ann@example.com", "ann-password")
+    await change_password(browser_client, "ann-password", "ann's own password")
     assert (await browser_client.get("/settings")).status_code == 200

@@ -24,8 +24,8 @@ async def test_create_tenant_with_admin_and_token(
     admin = await session.scalar(sa.select(Agent).where(Agent.tenant_id == tenant.tenant.id))
     assert admin.role.value == "admin"
     assert admin.password_hash.startswith("$argon2id$")
-    assert verify_password(admin.password_hash, "correct horse battery")
-    assert not verify_password(admin.password_hash, "wrong password")
+    assert await verify_password(admin.password_hash, "correct horse battery")
+    assert not await verify_password(admin.password_hash, "wrong password")
     stored = await session.scalar(sa.select(ApiToken).where(ApiToken.tenant_id == tenant.tenant.id))
     assert stored.token_hash == digest(tenant.api_token) != tenant.api_token
     assert await TokenService(session).tenant_of(tenant.api_token) == tenant.tenant.id

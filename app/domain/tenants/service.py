@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.agents.models import Agent
-from app.domain.agents.passwords import hash_password
+from app.domain.agents.passwords import check_password_policy, hash_password
 from app.domain.clock import Clock, system_clock
 from app.domain.enums import Role
 from app.domain.errors import Conflict, InvalidInput, NotFound
@@ -56,6 +56,7 @@ class TenantService:
         if not name:
             raise InvalidInput("The agency needs a name.", "name")
         email = _clean_email(admin_email)
+        check_password_policy(admin_password)
         currency = currency.strip().upper()
         if len(currency) != 3 or not currency.isalpha():
             raise InvalidInput("currency must be a 3-letter ISO code such as AED.", "currency")
@@ -83,7 +84,7 @@ class TenantService:
             tenant_id=tenant.id,
             email=email,
             name="Admin",
-            password_hash=hash_password(admin_password),
+            password_hash=await hash_password(admin_password),
             role=Role.ADMIN,
         )
         self.session.add(admin)

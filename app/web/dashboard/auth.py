@@ -1,10 +1,8 @@
-"""Dashboard login: email and password, a server-side session, rate-limited attempts."""
+"""Dashboard login: email and password, a server-side session, throttled attempts."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -16,37 +14,24 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.agents.models import Agent
+from app.domain.agents.passwords import MAX_PASSWORD_LENGTH
 from app.domain.agents.service import active_agent, authenticate
+from app.domain.agents.throttle import AttemptKeys, LoginThrottle
+from app.web.client_address import client_address
+from app.web.known_devices import known_device, remember_device
+from app.web.login_sessions import begin_login
 from app.web.unit_of_work import READS_ONLY
 
-MAX_FAILURES = 5
-WINDOW_SECONDS = 300
+MAX_EMAIL_LENGTH = 320
+PROFILE_PATH = "/profile"
 
 
 class LoginRequired(Exception):
     """Raised for a dashboard request without a live session; answered with a redirect."""
 
 
-class LoginThrottle:
-    """At most MAX_FAILURES failed logins per address and email in WINDOW_SECONDS."""
-
-    def __init__(self) -> None:
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        failures = self._failures[key]
-        while failures and failures[0] < time.monotonic() - WINDOW_SECONDS:
-            failures.popleft()
-        return failures
-
-    def blocked(self, key: tuple[str, str]) -> bool:
-        return len(self._recent(key)) >= MAX_FAILURES
-
-    def failed(self, key: tuple[str, str]) -> None:
-        self._recent(key).append(time.monotonic())
-
-    def succeeded(self, key: tuple[str, str]) -> None:
-        self._failures.pop(key, None)
+class PasswordChangeRequired(Exception):
+    """The agent still has the password an admin chose: only the profile page opens."""
 
 
 @dataclass
@@ -55,7 +40,9 @@ class LoginForm:
     password: str = ""
 
 
-async def provide_agent(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Agent:
+async def provide_logged_in_agent(
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+) -> Agent:
     """The logged-in agent; every dashboard page and fragment is scoped to their tenant."""
     raw = request.session.get("agent_id") if request.scope.get("session") is not None else None
     try:
@@ -64,6 +51,14 @@ async def provide_agent(request: Request[Any, Any, Any], db_session: NamedDepend
         agent = None
     if agent is None:
         raise LoginRequired
+    return agent
+
+
+async def provide_agent(request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]) -> Agent:
+    """The logged-in agent, once they have chosen their own password."""
+    agent = await provide_logged_in_agent(request, db_session)
+    if agent.must_change_password:
+        raise PasswordChangeRequired
     return agent
 
 
@@ -77,7 +72,8 @@ class LoginController(Controller):
             return Redirect("/", status_code=303)
         return Template("login.html", context={"error": None, "email": ""})
 
-    # Checking a password only reads; the login session is stored after the unit of work ends.
+    # Checking a password only reads; the attempt counters and the login session are written
+    # in their own units of work (a refused login is rolled back but must still count).
     @post("/login", status_code=200, opt={READS_ONLY: True})
     async def login(
         self,
@@ -86,9 +82,11 @@ class LoginController(Controller):
         data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Template | Redirect:
         throttle: LoginThrottle = request.app.state.login_throttle
-        email = data.email.strip().lower()[:320]
-        key = (request.client.host if request.client else "?", email)
-        if throttle.blocked(key):
+        email = data.email.strip().lower()[:MAX_EMAIL_LENGTH]
+        secret = request.app.state.secret_key
+        device = known_device(request, email, secret)
+        keys = AttemptKeys.of(email, client_address(request, request.app.state.trusted_proxies), device)
+        if await throttle.claim(keys) is not None:
             return Template(
                 "login.html",
                 context={
@@ -97,18 +95,20 @@ class LoginController(Controller):
                 },
                 status_code=429,
             )
-        agent = await authenticate(db_session, email, data.password[:1000])
+        agent = await authenticate(db_session, email, data.password[:MAX_PASSWORD_LENGTH])
         if agent is None:
-            throttle.failed(key)
             return Template(
                 "login.html",
                 context={"error": "Wrong email or password.", "email": email},
                 status_code=401,
             )
-        throttle.succeeded(key)
-        request.clear_session()
-        request.set_session({"agent_id": str(agent.id), "tenant_id": str(agent.tenant_id)})
-        return Redirect("/", status_code=303)
+        await throttle.succeeded(keys)
+        begin_login(request, {"agent_id": str(agent.id), "tenant_id": str(agent.tenant_id)})
+        return Redirect(
+            PROFILE_PATH if agent.must_change_password else "/",
+            status_code=303,
+            cookies=[remember_device(email, secret, request.app.state.settings.cookies_secure, device)],
+        )
 
     @post("/logout", status_code=303)
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:

@@ -10,15 +10,31 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
 from app.domain.errors import DomainError
-from app.web.dashboard.auth import LoginController, LoginRequired, provide_agent
+from app.web.dashboard.auth import (
+    PROFILE_PATH,
+    LoginController,
+    LoginRequired,
+    PasswordChangeRequired,
+    provide_agent,
+    provide_logged_in_agent,
+)
 from app.web.dashboard.pages import LeadPages
+from app.web.dashboard.profile import ProfilePages
 from app.web.dashboard.settings import SettingsPages
 
 
+def _send_to(request: Request[Any, Any, Any], path: str, status_code: int) -> Response[Any]:
+    if request.headers.get("hx-request"):  # a fragment: send the whole page there
+        return Response(b"", status_code=status_code, headers={"HX-Redirect": path})
+    return Redirect(path)
+
+
 def _login_required(request: Request[Any, Any, Any], _: LoginRequired) -> Response[Any]:
-    if request.headers.get("hx-request"):  # a fragment: send the whole page to the login
-        return Response(b"", status_code=401, headers={"HX-Redirect": "/login"})
-    return Redirect("/login")
+    return _send_to(request, "/login", 401)
+
+
+def _password_change_required(request: Request[Any, Any, Any], _: PasswordChangeRequired) -> Response[Any]:
+    return _send_to(request, PROFILE_PATH, 403)
 
 
 def _error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -43,9 +59,16 @@ def dashboard_router() -> Router:
                 route_handlers=[LeadPages, SettingsPages],
                 dependencies={"agent": Provide(provide_agent)},
             ),
+            # The one page an agent who still has an admin-chosen password may open.
+            Router(
+                path="/",
+                route_handlers=[ProfilePages],
+                dependencies={"agent": Provide(provide_logged_in_agent)},
+            ),
         ],
         exception_handlers={
             LoginRequired: _login_required,
+            PasswordChangeRequired: _password_change_required,
             DomainError: _error_page,
             HTTPException: _error_page,
         },

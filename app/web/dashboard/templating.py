@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 
+from app.domain.agents.passwords import MIN_PASSWORD_LENGTH
 from app.web.dashboard.formatting import TEMPERATURES, ago, budget, is_rtl, label
 
 
@@ -22,5 +23,11 @@ def local_time(moment: datetime | None, tenant: object) -> str:
 
 def configure(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
-    env.globals.update(temperatures=TEMPERATURES, budget=budget, ago=ago, local_time=local_time)
+    env.globals.update(
+        temperatures=TEMPERATURES,
+        budget=budget,
+        ago=ago,
+        local_time=local_time,
+        min_password_length=MIN_PASSWORD_LENGTH,
+    )
     env.filters.update(rtl=is_rtl, label=label)
