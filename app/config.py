@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # App processes serving together (`litestar run` reads the same variable): more than one
     # needs PostgreSQL, whose LISTEN/NOTIFY and advisory locks tie the processes together.
     web_concurrency: int = Field(default=1, ge=1)
+    # Webhooks go to public https URLs only; development and tests may allow http and private
+    # addresses (`make run` does).
+    webhook_allow_private: bool = False
 
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:

@@ -32,6 +32,7 @@ from app.domain.clock import Clock, system_clock
 from app.sweep import run_sweeps
 from app.web.api import MAX_BODY, api_router
 from app.web.api.auth import BEARER_SCHEME
+from app.web.api.schemas import lead_json
 from app.web.dashboard import templating
 from app.web.dashboard.auth import LoginThrottle
 from app.web.dashboard.live import CardPublisher, LiveHub, build_channels
@@ -40,6 +41,7 @@ from app.web.dashboard.router import dashboard_router
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.health import HealthController
 from app.web.unit_of_work import unit_of_work_middleware
+from app.webhook_worker import WebhookWorker
 
 
 def create_app(settings: Settings | None = None, clock: Clock = system_clock) -> Litestar:
@@ -72,7 +74,18 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             run_sweeps(db_config.get_session, settings.sweep_interval_seconds, clock, notify),
             name="score-sweep",
         )
-        tasks = [sweep]
+        webhooks = asyncio.create_task(
+            WebhookWorker(
+                db_config.get_session,
+                clock,
+                secret,
+                lead_json,
+                bot_claims(settings),
+                allow_private=settings.webhook_allow_private,
+            ).run(),
+            name="webhooks",
+        )
+        tasks = [sweep, webhooks]
         if settings.bot_polling:
             bots = BotManager(
                 db_config.get_session,
