@@ -32,7 +32,7 @@ demo: migrate
 	$(BIN)/litestar leadheat demo --port $(PORT)
 
 run: demo
-	SECURE_COOKIES=false $(BIN)/litestar run --host 127.0.0.1 --port $(PORT)
+	SECURE_COOKIES=false WEBHOOK_ALLOW_PRIVATE=1 $(BIN)/litestar run --host 127.0.0.1 --port $(PORT)
 
 rescore: install
 	$(BIN)/litestar leadheat rescore

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # A login session ends after this long without a request, and in any case this long after login.
     session_idle_minutes: int = Field(default=120, gt=0)
     session_absolute_hours: int = Field(default=12, gt=0)
+    # Webhooks go to public https URLs only; development and tests may allow http and private
+    # addresses (`make run` does).
+    webhook_allow_private: bool = False
 
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:

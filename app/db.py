@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -20,6 +20,7 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.orm import Session
 
 from app.config import PACKAGE, Settings
 
@@ -30,8 +31,10 @@ from app.domain.base import Base
 from app.domain.campaigns import models as _campaigns  # noqa: F401
 from app.domain.catalogs import models as _catalogs  # noqa: F401
 from app.domain.leads import models as _leads  # noqa: F401
+from app.domain.outbox import models as _outbox  # noqa: F401
 from app.domain.tenants import models as _tenants  # noqa: F401
 from app.domain.tokens import models as _tokens  # noqa: F401
+from app.domain.webhooks import models as _webhooks  # noqa: F401
 
 MIGRATIONS = PACKAGE / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -75,6 +78,33 @@ async def driver_connection(session: AsyncSession) -> Any:
     return adapted._connection
 
 
+_BEFORE_COMMIT = "leadheat.before_commit"
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
+
+
+def before_commit(session: AsyncSession, hook: BeforeCommit) -> None:
+    """Run `hook(session)` once, inside the transaction, just before the unit of work commits
+    (what the outbox uses to write its messages in the same transaction as the change)."""
+    hooks = session.info.setdefault(_BEFORE_COMMIT, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+async def commit(session: AsyncSession) -> None:
+    """How every unit of work ends well: its before-commit hooks, then the commit."""
+    while hooks := session.info.pop(_BEFORE_COMMIT, None):
+        for hook in hooks:
+            await hook(session)
+    await session.commit()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_hooks(session: Session, transaction: Any) -> None:
+    # Only when the whole transaction ends: a savepoint rolled back keeps the rest's hooks.
+    if transaction.parent is None:
+        session.info.pop(_BEFORE_COMMIT, None)
+
+
 @asynccontextmanager
 async def unit_of_work(
     sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
@@ -87,7 +117,7 @@ async def unit_of_work(
         except BaseException:
             await session.rollback()
             raise
-        await session.commit()
+        await commit(session)
 
 
 # SQLSTATE classes of a database that is gone or going: 08 connection exception, 57 operator

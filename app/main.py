@@ -36,6 +36,7 @@ from app.logs import RequestContextFilter, logging_formatters, request_context_m
 from app.sweep import PURGE_INTERVAL_SECONDS, run_purges, run_sweeps
 from app.web.api import MAX_BODY, api_router
 from app.web.api.auth import BEARER_SCHEME
+from app.web.api.schemas import lead_json
 from app.web.dashboard import templating
 from app.web.dashboard.live import CardPublisher, LiveHub, build_channels
 from app.web.dashboard.pages import card_renderer
@@ -45,6 +46,7 @@ from app.web.health import HealthController
 from app.web.https import strict_transport_security
 from app.web.login_sessions import LoginSessionBackend
 from app.web.unit_of_work import unit_of_work_middleware
+from app.webhook_worker import WebhookWorker
 
 
 def logging_config(settings: Settings) -> LoggingConfig:
@@ -101,7 +103,18 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         purge = asyncio.create_task(
             run_purges(db_config.get_session, PURGE_INTERVAL_SECONDS, clock), name="session-purge"
         )
-        tasks = [sweep, purge]
+        webhooks = asyncio.create_task(
+            WebhookWorker(
+                db_config.get_session,
+                clock,
+                secret,
+                lead_json,
+                bot_claims(settings),
+                allow_private=settings.webhook_allow_private,
+            ).run(),
+            name="webhooks",
+        )
+        tasks = [sweep, purge, webhooks]
         if settings.bot_polling:
             bots = BotManager(
                 db_config.get_session,

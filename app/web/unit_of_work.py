@@ -20,7 +20,7 @@ from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, g
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import set_writes
+from app.db import commit, set_writes
 
 log = logging.getLogger("leadheat.web")
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -36,7 +36,7 @@ async def end_unit_of_work(scope: Scope, scope_key: str, status: int) -> None:
     delete_aa_scope_state(scope, scope_key)
     try:
         if 200 <= status < 400:
-            await session.commit()
+            await commit(session)
         else:
             await session.rollback()
     finally:

@@ -25,7 +25,7 @@ from app.db import driver_connection
 from app.domain.clock import Clock, system_clock
 from app.domain.enums import EventType
 from app.domain.errors import DomainError, InvalidInput
-from app.domain.leads.changes import ScoreChange, ScoreNotifier, coalesce, note
+from app.domain.leads.changes import ScoreChange, ScoreNotifier, note
 from app.domain.leads.checks import (
     API_EVENT_TYPES,
     after_interaction,
@@ -107,7 +107,7 @@ class BulkIntake:
         applied, duplicates, rejected, changes = outcome
         result.accepted, result.duplicates = applied, duplicates
         result.rejected = sorted(result.rejected + rejected, key=lambda r: r.index)
-        note(self.session, self.notify, coalesce(tenant_id, changes))
+        note(self.session, self.notify, changes)
         return result
 
     async def _apply(
@@ -185,6 +185,9 @@ class BulkIntake:
                     first.temperature.value,
                     last.total,
                     last.temperature.value,
+                    at=now,
+                    cause=ordered[-1].kind.value,
+                    breakdown=last.as_dict(),
                 )
             )
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.domain.enums import EventType
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.leads.changes import ScoreChange, note
+from app.domain.leads.changes import ScoreChange, note, status_message
 from app.domain.leads.checks import (
     after_interaction,
     check_idempotency_key,
@@ -39,6 +39,7 @@ from app.domain.leads.statements import (
     RECORD_UPDATE,
     event_values,
 )
+from app.domain.outbox.writer import queue
 from app.domain.scoring import LeadState, Score
 from app.domain.tenants.rules import cached_rules, rules_for
 from app.domain.text import clean_payload
@@ -84,7 +85,19 @@ class LeadCommands(LeadQueries):
         note(
             self.session,
             self.notify,
-            [ScoreChange(tenant_id, lead.id, None, None, score.total, score.temperature.value)],
+            [
+                ScoreChange(
+                    tenant_id,
+                    lead.id,
+                    None,
+                    None,
+                    score.total,
+                    score.temperature.value,
+                    at=now,
+                    cause="created",
+                    breakdown=score.as_dict(),
+                )
+            ],
         )
         return ScoredLead(lead, score)
 
@@ -159,6 +172,7 @@ class LeadCommands(LeadQueries):
         if budget_min is not None and budget_max is not None and budget_min > budget_max:
             raise InvalidInput("budget_min is above budget_max.", "budget_min")
         before = rules.score(LeadState.of(lead), now)
+        before_status = lead.status
         changed = {k: v for k, v in fields.items() if getattr(lead, k) != v}
         if not changed:
             return ScoredLead(lead, before)
@@ -177,7 +191,9 @@ class LeadCommands(LeadQueries):
             _event(lead, kind, now, now, source, {"fields": _jsonable(changed)}, None, before.total, after)
         )
         await self.session.flush()
-        note(self.session, self.notify, [_change(tenant_id, lead.id, before, after)])
+        note(self.session, self.notify, [_change(tenant_id, lead.id, before, after, now, kind.value)])
+        if "status" in changed:
+            queue(self.session, [status_message(tenant_id, lead.id, before_status, lead.status, now)])
         return ScoredLead(lead, after)
 
     async def set_outcome(
@@ -240,7 +256,7 @@ class LeadCommands(LeadQueries):
         }
         await self.session.execute(INSERT_EVENT, event)
         await self.session.execute(RECORD_UPDATE[kind], lead_values)
-        note(self.session, self.notify, [_change(tenant_id, lead_id, before, after)])
+        note(self.session, self.notify, [_change(tenant_id, lead_id, before, after, now, kind.value)])
         return InteractionResult(
             event["id"], lead_id, before.total, after.total, after.temperature.value, after.as_dict(), False
         )
@@ -292,6 +308,9 @@ class LeadCommands(LeadQueries):
                     before_temperature,
                     outcome.score_after,
                     outcome.temperature or "",
+                    at=now,
+                    cause=kind.value,
+                    breakdown=outcome.breakdown,
                 )
             ],
         )
@@ -341,9 +360,19 @@ class LeadCommands(LeadQueries):
         return EarlierEvent.of_row(row) if row is not None else None
 
 
-def _change(tenant_id: uuid.UUID, lead_id: uuid.UUID, before: Score, after: Score) -> ScoreChange:
+def _change(
+    tenant_id: uuid.UUID, lead_id: uuid.UUID, before: Score, after: Score, at: datetime, cause: str
+) -> ScoreChange:
     return ScoreChange(
-        tenant_id, lead_id, before.total, before.temperature.value, after.total, after.temperature.value
+        tenant_id,
+        lead_id,
+        before.total,
+        before.temperature.value,
+        after.total,
+        after.temperature.value,
+        at=at,
+        cause=cause,
+        breakdown=after.as_dict(),
     )
 
 

@@ -99,7 +99,6 @@ class LeadWork:
 
 
 class LeadQueries(LeadWork):
-
     async def get(self, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> ScoredLead:
         """The lead with its live score and breakdown; another tenant's lead is NotFound."""
         # Counters change through Core updates, so never trust a copy already in the session.

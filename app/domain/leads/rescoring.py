@@ -20,7 +20,6 @@ from app.domain.tenants.rules import rules_for
 
 
 class LeadRescoring(LeadWork):
-
     async def rescore_tenant(self, tenant_id: uuid.UUID, rules: RuleSet | None = None) -> int:
         """Re-score every lead of the tenant (a rule change, the backfill); how many changed."""
         rules = rules or await rules_for(self.session, tenant_id)
@@ -84,7 +83,14 @@ class LeadRescoring(LeadWork):
                 self.notify,
                 [
                     ScoreChange(
-                        tenant_id, r.id, None, None, r.lead_score, temperature_value(r.temperature) or ""
+                        tenant_id,
+                        r.id,
+                        None,
+                        None,
+                        r.lead_score,
+                        temperature_value(r.temperature) or "",
+                        at=now,
+                        cause="time" if only_due else "rules",
                     )
                     for r in rows
                 ],

@@ -12,6 +12,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from app.domain.enums import LeadStatus, PaymentMethod, PropertyType, Purpose, TransactionType
 from app.domain.leads.models import Lead
+from app.domain.leads.queries import ScoredLead
 from app.domain.scoring import Score
 
 Text200 = Annotated[str, Meta(max_length=200)]
@@ -108,6 +109,11 @@ class LeadOut(Struct):
             values["temperature"] = score.temperature.value
             values["score_valid_until"] = score.next_boundary
         return cls(**values)
+
+
+def lead_json(scored: ScoredLead) -> dict[str, Any]:
+    """The lead as the API shows it, as plain JSON values (for webhook messages)."""
+    return msgspec.to_builtins(LeadOut.of(scored.lead, scored.score))
 
 
 class RuleLineOut(Struct):

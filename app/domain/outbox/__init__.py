@@ -1,0 +1,1 @@
+"""The outbox: what must reach the outside world, written in the transaction that caused it."""

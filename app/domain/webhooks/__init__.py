@@ -1,0 +1,1 @@
+"""Integrators' webhook endpoints and each message's delivery to them."""
