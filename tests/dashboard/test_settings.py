@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import uuid
 
 import zxingcpp
 from litestar.testing import AsyncTestClient
@@ -14,6 +16,7 @@ from app.domain.clock import FrozenClock
 from app.domain.leads.service import LeadService
 from app.domain.scoring import DEFAULT_RULES
 from app.domain.tenants.service import NewTenant, TenantService
+from tests.conftest import make_tenant
 from tests.dashboard.conftest import csrf, log_in
 
 
@@ -166,3 +169,24 @@ async def test_roles_change_but_never_your_own(
     await session.commit()
     await log_in(browser_client, "ann@example.com", "ann-password")
     assert (await browser_client.get("/settings")).status_code == 200
+
+
+async def test_revoking_an_unknown_token_is_404_and_holds_no_write_lock(
+    browser_client: AsyncTestClient, session: AsyncSession, clock: FrozenClock, tenant: NewTenant
+):
+    other = await make_tenant(session, clock, "Other Realty")
+    await log_in(browser_client, tenant.admin.email)
+    token = await csrf(browser_client)
+    unknown = await browser_client.post(
+        f"/settings/tokens/{uuid.uuid4()}/revoke", data={"_csrf_token": token}, follow_redirects=False
+    )
+    assert unknown.status_code == 404 and "No such live API token" in unknown.text
+    # The failed revoke ended its transaction: another agency's write goes through at once
+    # (on SQLite a transaction left open would hold the write lock for the busy timeout).
+    write = browser_client.post(
+        f"/api/tenants/{other.tenant.id}/leads",
+        json={"name": "Right after"},
+        headers={"Authorization": f"Bearer {other.api_token}"},
+    )
+    created = await asyncio.wait_for(write, timeout=5)
+    assert created.status_code == 201, created.text
