@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Awaitable
 from typing import Any
@@ -20,7 +21,7 @@ from app.domain.campaigns.service import CampaignService, qr_png, qr_svg
 from app.domain.catalogs.service import MAX_CATALOG_BYTES, CatalogService
 from app.domain.enums import Role
 from app.domain.errors import DomainError, InvalidInput
-from app.domain.scoring import RuleSet
+from app.domain.scoring import MAX_RECENCY_TIERS, RuleSet
 from app.domain.tenants.models import Tenant
 from app.domain.tenants.service import TenantService
 from app.domain.tokens.service import TokenService
@@ -43,7 +44,8 @@ RULE_FIELDS = [
     ("hot_threshold", "Hot from"),
     ("warm_threshold", "Warm from"),
 ]
-MAX_TIERS = 6
+# The form offers a row for every tier the rules allow (fewer would drop saved tiers).
+MAX_TIERS = MAX_RECENCY_TIERS
 
 
 class Forbidden(DomainError):
@@ -73,11 +75,14 @@ def rules_from_form(form: FormMultiDict) -> dict[str, Any]:
         if not hours and not points:
             continue
         try:
-            seconds = round(float(hours) * 3600)
+            hours_value = float(hours)
         except ValueError:
+            hours_value = math.nan
+        if not math.isfinite(hours_value):  # "inf", "nan", "1e999" parse as floats
             raise InvalidInput(
                 f"Recency row {i + 1}: hours must be a number.", f"recency_tiers[{i}]"
             ) from None
+        seconds = round(hours_value * 3600)
         if not points.lstrip("-").isdigit():
             raise InvalidInput(f"Recency row {i + 1}: points must be a whole number.", f"recency_tiers[{i}]")
         tiers.append({"max_age_seconds": seconds, "points": int(points)})
