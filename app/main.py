@@ -22,6 +22,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from app import log_redaction
 from app.bot.claims import bot_claims
 from app.bot.manager import BotManager
 from app.cli import LeadHeatCLIPlugin
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     )
 
     async def start_live_cards(app: Litestar) -> None:
+        log_redaction.install()  # again: the server may have set up its handlers since
         await live.start(card_renderer(app))
 
     async def stop_live_cards() -> None:
@@ -163,4 +165,5 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     logging.getLogger("leadheat").setLevel(level)
     # aiogram logs every update at INFO ("Update id=... is handled"); its warnings still show.
     logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, level))
+    log_redaction.install()
     return app

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +16,7 @@ from app.domain.clock import FrozenClock
 from app.domain.leads.service import LeadService
 from app.domain.tenants.models import Tenant
 from app.domain.tenants.service import NewTenant
+from app.log_redaction import REDACTED, RedactBotTokens
 from app.main import create_app
 from tests.bot.fake_telegram import FakeTelegramThread
 from tests.conftest import make_tenant
@@ -96,3 +100,65 @@ async def test_voice_notes_play_through_the_server_and_stay_in_their_tenant(
             await session.commit()
             await log_in(client, other.admin.email)
             assert (await client.get(f"/leads/{lead_id}/voice/{result.event_id}")).status_code == 404
+
+
+async def test_a_failed_voice_download_is_502_and_the_token_never_reaches_the_log(
+    database_url: str,
+    engine,
+    session: AsyncSession,
+    clock: FrozenClock,
+    tenant: NewTenant,
+    tmp_path,
+):
+    with FakeTelegramThread() as telegram:
+        telegram.add_bot(TOKEN, "MarinaHomesBot")
+        telegram.file_status = 500
+        settings = Settings(
+            database_url=database_url,
+            var_dir=tmp_path,
+            bot_polling=False,
+            telegram_api_url=telegram.url,
+            secret_key="voice-test-secret",
+        )
+        await BotTokenService(session, "voice-test-secret").set_token(tenant.tenant.id, TOKEN)
+        leads = LeadService(session, clock)
+        lead_id = (await leads.create(tenant.tenant.id, {"name": "Voicey"})).lead.id
+        result = await leads.record(
+            tenant.tenant.id, lead_id, "voice_message", payload={"file_id": "v-1", "duration": 4}
+        )
+        async with AsyncTestClient(create_app(settings, clock=clock)) as client:
+            await session.commit()
+            await log_in(client, tenant.admin.email)
+            audio = await client.get(f"/leads/{lead_id}/voice/{result.event_id}")
+            assert audio.status_code == 502, audio.text
+            assert "Telegram did not send the voice note" in audio.text
+            assert TOKEN not in audio.text
+
+            # Whatever else logs the token (an HTTP client's error names the URL), every handler
+            # the app set up on the root logger writes the line redacted, traceback included.
+            for handler in logging.getLogger().handlers:
+                line = handler.format(logged_with_a_token(handler))
+                assert f"/file/bot{REDACTED}/voice" in line and "Traceback" in line, line
+                assert TOKEN not in line and TOKEN.split(":")[1] not in line
+
+
+def logged_with_a_token(handler: logging.Handler) -> logging.LogRecord:
+    """A record as aiohttp's error would make it, after `handler`'s filters."""
+    url = f"https://api.telegram.org/file/bot{TOKEN}/voice/file.oga"
+    try:
+        raise RuntimeError(f"500, message='Internal Server Error', url='{url}'")
+    except RuntimeError:
+        record = logging.LogRecord("aiohttp", logging.ERROR, __file__, 1, "GET %s", (url,), sys.exc_info())
+    assert handler.filter(record)
+    return record
+
+
+def test_the_redaction_covers_message_arguments_and_exception_text():
+    secret_url = f"https://api.telegram.org/file/bot{TOKEN}/voice/1.oga"
+    try:
+        raise ValueError(secret_url)
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "fetch %s", (secret_url,), sys.exc_info())
+    assert RedactBotTokens().filter(record)
+    line = logging.Formatter().format(record)
+    assert TOKEN not in line and "bot<bot token>/voice" in line and "ValueError" in line

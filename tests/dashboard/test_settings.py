@@ -200,7 +200,9 @@ def form_inputs(page: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("hours", ["inf", "-inf", "nan", "1e999", "twelve"])
-async def test_a_tier_of_no_finite_hours_is_422(browser_client: AsyncTestClient, tenant: NewTenant, hours: str):
+async def test_a_tier_of_no_finite_hours_is_422(
+    browser_client: AsyncTestClient, tenant: NewTenant, hours: str
+):
     await log_in(browser_client, tenant.admin.email)
     token = await csrf(browser_client)
     for path in ("/settings/rules", "/settings/rules/preview"):
@@ -225,7 +227,11 @@ async def test_the_rules_form_keeps_every_tier_the_rules_allow(
     # Saving the form as shown (one point changed) keeps all the tiers.
     token = await csrf(browser_client)
     form = {name: value for name, value in inputs.items() if name in rule_form(token)}
-    form |= {f"tier_{kind}_{i}": inputs[f"tier_{kind}_{i}"] for kind in ("hours", "points") for i in range(MAX_RECENCY_TIERS)}
+    form |= {
+        f"tier_{kind}_{i}": inputs[f"tier_{kind}_{i}"]
+        for kind in ("hours", "points")
+        for i in range(MAX_RECENCY_TIERS)
+    }
     form |= {"message_points": "4", "_csrf_token": token}
     saved = await browser_client.post("/settings/rules", data=form, follow_redirects=False)
     assert saved.status_code == 303, saved.text
