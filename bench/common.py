@@ -155,6 +155,9 @@ async def seed_tenant(
         await engine.dispose()
 
 
+BENCH_SECRET_KEY = "benchmark-secret-key-not-for-production"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -168,6 +171,8 @@ def served_app(
     """The app under uvicorn, one process, as `make run` serves it; yields its base address."""
     port = port or free_port()
     env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "INFO", "BOT_POLLING": "0", **(extra_env or {})}
+    if not url.startswith("sqlite"):  # a server database needs a key; only SQLite makes its own
+        env.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
     log = open(log_path or os.devnull, "w")  # noqa: SIM115
     process = subprocess.Popen(
         [

@@ -27,6 +27,8 @@ from app.domain.tenants.service import NewTenant, TenantService
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+# Apps a test serves on PostgreSQL need a SECRET_KEY (only the embedded SQLite run makes its own).
+TEST_SECRET_KEY = "test-secret-key-for-the-test-suite-only"
 
 
 def _postgres_problem() -> str | None:
