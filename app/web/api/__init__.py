@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
-from app.web.api.auth import BEARER_SCHEME, provide_caller
+from app.web.api.auth import BEARER_SCHEME, authenticate, provide_caller
 from app.web.api.events import BulkEventController
 from app.web.api.imports import LeadImportController
 from app.web.api.leads import LeadController
@@ -19,7 +19,8 @@ def api_router() -> Router:
     return Router(
         path="/api/tenants/{tenant_id:uuid}",
         route_handlers=[LeadImportController, LeadController, BulkEventController, ScoringRulesController],
-        dependencies={"caller": Provide(provide_caller)},
+        guards=[authenticate],  # before the body is read: see app/web/api/auth.py
+        dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
         security=[{BEARER_SCHEME: []}],
         request_max_body_size=MAX_BODY,
     )

@@ -10,11 +10,12 @@ from litestar import Controller, Request, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 
-from app.domain.errors import InvalidInput
+from app.domain.errors import DomainError, InvalidInput
 from app.domain.leads.bulk import MAX_BULK_EVENTS, BulkIntake
 from app.web.api.auth import ApiCaller
 from app.web.api.schemas import API_ERRORS, BulkOut, RejectedOut
 from app.web.deps import provide_bulk_intake
+from app.web.errors import TOO_DEEP
 
 MAX_BULK_BODY = 20 * 1024 * 1024
 _NOT_AN_OBJECT = object()
@@ -58,6 +59,8 @@ def parse_events(body: bytes, content_type: str) -> list[Any]:
             items = msgspec.json.decode(text)
         except msgspec.DecodeError as exc:
             raise InvalidInput(f"The body is not valid JSON: {exc}.", "events") from None
+        except RecursionError:
+            raise DomainError(TOO_DEEP, "events") from None  # a 400, as for any other body
         if not isinstance(items, list):
             raise InvalidInput("Send a JSON array of events.", "events")
         return items
@@ -67,7 +70,7 @@ def parse_events(body: bytes, content_type: str) -> list[Any]:
             continue
         try:
             items.append(msgspec.json.decode(line))
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             items.append(_NOT_AN_OBJECT)  # rejected by the intake as "must be a JSON object"
     if len(items) > MAX_BULK_EVENTS:
         raise InvalidInput(f"At most {MAX_BULK_EVENTS} events per request; split the import.", "events")
