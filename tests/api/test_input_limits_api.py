@@ -106,3 +106,47 @@ async def test_deeply_nested_json_is_400_on_every_body(api: Api, body: bytes):
     assert response.status_code == 200, response.text
     assert response.json()["accepted"] == 1 and [r["index"] for r in response.json()["rejected"]] == [0]
     assert (await api.lead(lead["id"]))["total_interactions"] == 1
+
+
+WRONG_SHAPES = [
+    ("message", {"fields": "x"}),
+    ("message", {"text": 12345}),
+    ("message", {"text": "x" * 5000}),
+    ("message", {"text": {"nested": "object"}}),
+    ("voice_message", {"file_id": "v-1", "duration": "long"}),
+    ("voice_message", {"file_id": ["v-1"]}),
+    ("qr_scan", {"campaign": {"a": 1}}),
+    ("catalog_view", {"page": -1}),
+    ("message", ["a", "list"]),
+    ("message", "text"),
+    ("message", {"text": "hi", "a": {"b": {"c": [1, 2]}}}),
+]
+
+
+@pytest.mark.parametrize(("kind", "payload"), WRONG_SHAPES)
+async def test_an_event_payload_of_the_wrong_shape_is_422(api: Api, kind: str, payload: Any):
+    lead = await api.create_lead()
+    response = await api.post(f"/leads/{lead['id']}/events", json={"type": kind, "payload": payload})
+    error_of(response, 422, "payload")
+    bulk = await api.bulk([{"lead_id": lead["id"], "type": kind, "payload": payload}])
+    assert bulk["accepted"] == 0 and [r["field"] for r in bulk["rejected"]] == ["payload"]
+    assert (await api.lead(lead["id"]))["total_interactions"] == 0
+    assert (await api.client.get(f"/leads/{lead['id']}")).status_code != 500
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [
+        ("message", {"text": "Is it still available?"}),
+        ("message", {"photo_file_id": "AgAC-1"}),
+        ("voice_message", {"file_id": "v-1", "duration": 4}),
+        ("qr_scan", {"campaign": "expo", "source": "flyer"}),
+        ("catalog_view", {"catalog": "Marina towers", "page": 3}),
+        ("message", {}),
+    ],
+)
+async def test_payloads_of_the_right_shape_are_accepted(api: Api, kind: str, payload: Any):
+    lead = await api.create_lead()
+    await api.event(lead["id"], kind, payload=payload)
+    await api.bulk([{"lead_id": lead["id"], "type": kind, "payload": payload}])
+    assert (await api.lead(lead["id"]))["total_interactions"] == 2

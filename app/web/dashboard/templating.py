@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from app.web.dashboard.formatting import TEMPERATURES, ago, budget, is_rtl, label
+from app.web.dashboard.timeline import event_note
 
 
 def local_time(moment: datetime | None, tenant: object) -> str:
@@ -22,5 +23,7 @@ def local_time(moment: datetime | None, tenant: object) -> str:
 
 def configure(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
-    env.globals.update(temperatures=TEMPERATURES, budget=budget, ago=ago, local_time=local_time)
+    env.globals.update(
+        temperatures=TEMPERATURES, budget=budget, ago=ago, local_time=local_time, event_note=event_note
+    )
     env.filters.update(rtl=is_rtl, label=label)
