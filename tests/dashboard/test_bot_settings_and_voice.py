@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import sys
 
+import pytest
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
+from pypdf import PdfWriter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.domain.bots.service import BotTokenService
 from app.domain.catalogs.models import Catalog
+from app.domain.catalogs.pdf import safe_pdf_name
+from app.domain.catalogs.service import MAX_CATALOG_BYTES
 from app.domain.clock import FrozenClock
 from app.domain.leads.service import LeadService
 from app.domain.tenants.models import Tenant
@@ -59,7 +65,7 @@ async def test_catalog_upload_checks_the_file(
     await browser_client.post(
         "/settings/catalogs",
         data={"title": "Brochure", "_csrf_token": token},
-        files={"file": ("brochure.pdf", b"%PDF-1.4 real enough", "application/pdf")},
+        files={"file": ("brochure.pdf", a_pdf(), "application/pdf")},
     )
     page = await browser_client.get("/settings")
     assert "Brochure" in page.text and "brochure.pdf" in page.text
@@ -162,3 +168,83 @@ def test_the_redaction_covers_message_arguments_and_exception_text():
     assert RedactBotTokens().filter(record)
     line = logging.Formatter().format(record)
     assert TOKEN not in line and "bot<bot token>/voice" in line and "ValueError" in line
+
+
+def a_pdf(attachment: int = 0) -> bytes:
+    """A real one-page PDF; `attachment` bytes embedded make it as large as a test needs."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    if attachment:
+        writer.add_attachment("floor-plans.bin", os.urandom(attachment))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.4 real enough",  # the header alone
+        a_pdf()[:-200],  # cut short: no cross-reference table or trailer to find
+        b"%PDF-1.7\n" + os.urandom(4096),
+        b"<html><script>alert(1)</script></html>",
+    ],
+)
+async def test_a_catalog_that_does_not_parse_as_a_pdf_is_refused(
+    browser_client: AsyncTestClient, session: AsyncSession, tenant: NewTenant, data: bytes
+):
+    await session.commit()
+    await log_in(browser_client, tenant.admin.email)
+    token = await csrf(browser_client)
+    response = await browser_client.post(
+        "/settings/catalogs",
+        data={"title": "Brochure", "_csrf_token": token},
+        files={"file": ("brochure.pdf", data, "application/pdf")},
+    )
+    assert response.status_code == 422 and "must be a PDF" in response.text
+    assert await session.scalar(sa.select(sa.func.count()).select_from(Catalog)) == 0
+    await session.commit()
+
+
+async def test_a_catalog_as_large_as_the_page_promises_is_taken_under_a_safe_name(
+    browser_client: AsyncTestClient, session: AsyncSession, tenant: NewTenant
+):
+    await session.commit()
+    await log_in(browser_client, tenant.admin.email)
+    token = await csrf(browser_client)
+    big = a_pdf(attachment=MAX_CATALOG_BYTES - 64 * 1024)
+    assert MAX_CATALOG_BYTES - 128 * 1024 < len(big) <= MAX_CATALOG_BYTES
+    saved = await browser_client.post(
+        "/settings/catalogs",
+        data={"title": "Big brochure", "_csrf_token": token},
+        files={"file": ("../../etc/<b>plans</b>.PDF.exe", big, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text[:300]
+    filename = await session.scalar(sa.select(Catalog.filename))
+    await session.commit()
+    assert filename is not None and filename.endswith(".pdf")
+    assert "/" not in filename and "<" not in filename and ".." not in filename
+
+    # The other forms keep the app's small limit.
+    rules = await browser_client.post(
+        "/settings/rules", data={"padding": "x" * (2 * 1024 * 1024), "_csrf_token": token}
+    )
+    assert rules.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("brochure.pdf", "brochure.pdf"),
+        ("Marina Heights (2026).PDF", "Marina Heights (2026).pdf"),
+        ("C:\\Users\\me\\plans.pdf", "plans.pdf"),
+        ("../../etc/passwd", "passwd.pdf"),
+        ("", "catalog.pdf"),
+        ("...", "catalog.pdf"),
+        ("<script>.pdf", "script.pdf"),
+        ("x" * 300 + ".pdf", "x" * 196 + ".pdf"),
+    ],
+)
+def test_catalog_file_names_are_safe_base_names_ending_in_pdf(given: str, stored: str):
+    assert safe_pdf_name(given) == stored

@@ -44,6 +44,8 @@ RULE_FIELDS = [
     ("hot_threshold", "Hot from"),
     ("warm_threshold", "Warm from"),
 ]
+# The catalog form: the file the page promises (20 MB) and the form's other fields and framing.
+CATALOG_FORM_BYTES = MAX_CATALOG_BYTES + 64 * 1024
 # The form offers a row for every tier the rules allow (fewer would drop saved tiers).
 MAX_TIERS = MAX_RECENCY_TIERS
 
@@ -108,6 +110,7 @@ class SettingsPages(Controller):
             "rules": rules,
             "rule_fields": RULE_FIELDS,
             "max_tiers": MAX_TIERS,
+            "max_catalog_mb": MAX_CATALOG_BYTES // (1024 * 1024),
             "counts": counts,
             "history": (await tenants.rule_history(admin.tenant_id))[:5],
             "tokens": await TokenService(session).list(admin.tenant_id),
@@ -257,7 +260,7 @@ class SettingsPages(Controller):
         )
         return await self._change(request, db_session, admin, "bot", change)
 
-    @post("/catalogs", status_code=303)
+    @post("/catalogs", status_code=303, request_max_body_size=CATALOG_FORM_BYTES)
     async def add_catalog(
         self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
     ) -> Template | Redirect:
