@@ -16,7 +16,6 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.session import SessionMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -40,6 +39,8 @@ from app.web.dashboard.pages import card_renderer
 from app.web.dashboard.router import dashboard_router
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.health import HealthController
+from app.web.openapi import LocalSwaggerUI
+from app.web.security_headers import add_security_headers
 from app.web.unit_of_work import unit_of_work_middleware
 
 
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
         on_startup=[start_live_cards],
         on_shutdown=[stop_live_cards],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[add_security_headers],
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
@@ -140,7 +142,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             version="1.0.0",
             description="Lead scoring for real-estate agencies: push leads and events, read live scores.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[LocalSwaggerUI()],
             components=Components(
                 security_schemes={
                     BEARER_SCHEME: SecurityScheme(
