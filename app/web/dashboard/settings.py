@@ -77,14 +77,12 @@ def rules_from_form(form: FormMultiDict) -> dict[str, Any]:
         if not hours and not points:
             continue
         try:
-            hours_value = float(hours)
+            seconds_value = float(hours) * 3600
         except ValueError:
-            hours_value = math.nan
-        if not math.isfinite(hours_value):  # "inf", "nan", "1e999" parse as floats
-            raise InvalidInput(
-                f"Recency row {i + 1}: hours must be a number.", f"recency_tiers[{i}]"
-            ) from None
-        seconds = round(hours_value * 3600)
+            seconds_value = math.nan
+        if not math.isfinite(seconds_value):  # "inf", "nan", "1e999", "1e308" (x 3600) are floats
+            raise InvalidInput(f"Recency row {i + 1}: hours must be a number.", f"recency_tiers[{i}]")
+        seconds = round(seconds_value)
         if not points.lstrip("-").isdigit():
             raise InvalidInput(f"Recency row {i + 1}: points must be a whole number.", f"recency_tiers[{i}]")
         tiers.append({"max_age_seconds": seconds, "points": int(points)})
