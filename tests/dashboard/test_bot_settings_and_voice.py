@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import sys
@@ -10,7 +9,6 @@ import sys
 import pytest
 import sqlalchemy as sa
 from litestar.testing import AsyncTestClient
-from pypdf import PdfWriter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
@@ -25,7 +23,7 @@ from app.domain.tenants.service import NewTenant
 from app.log_redaction import REDACTED, RedactBotTokens
 from app.main import create_app
 from tests.bot.fake_telegram import FakeTelegramThread
-from tests.conftest import make_tenant
+from tests.conftest import a_pdf, make_tenant
 from tests.dashboard.conftest import csrf, log_in
 
 TOKEN = "333333333:" + "C" * 35
@@ -168,17 +166,6 @@ def test_the_redaction_covers_message_arguments_and_exception_text():
     assert RedactBotTokens().filter(record)
     line = logging.Formatter().format(record)
     assert TOKEN not in line and "bot<bot token>/voice" in line and "ValueError" in line
-
-
-def a_pdf(attachment: int = 0) -> bytes:
-    """A real one-page PDF; `attachment` bytes embedded make it as large as a test needs."""
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842)
-    if attachment:
-        writer.add_attachment("floor-plans.bin", os.urandom(attachment))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize(
