@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -20,6 +21,13 @@ _CHECKOUT = PACKAGE.parent if (PACKAGE.parent / "pyproject.toml").is_file() else
 
 def _default_var_dir() -> Path:
     return (_CHECKOUT or Path.cwd()) / "var"
+# Keys that were ever shipped in an example or a compose file: as good as no key at all.
+KNOWN_DEFAULT_KEYS = frozenset({"change-me-in-production", "change-me", "changeme", "secret", "leadheat"})
+PRIVATE_FILE = 0o600
+
+
+class InsecureSettings(ValueError):
+    """A setting the app refuses to run with; the message says what to set."""
 
 
 class Settings(BaseSettings):
@@ -92,15 +100,39 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
     def resolved_secret_key(self) -> str:
-        """SECRET_KEY, or for a local install a random key kept in var/secret.key."""
+        """SECRET_KEY; only the embedded SQLite run may do without: a random key kept in
+        var/secret.key. A server database means a deployment, which must bring its own key."""
+        if self.secret_key.strip().lower() in KNOWN_DEFAULT_KEYS:
+            raise InsecureSettings(
+                "SECRET_KEY is set to a published example value; generate one: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
         if self.secret_key:
             return self.secret_key
-        path = self.var_dir / "secret.key"
-        if not path.exists():
-            self.var_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        if not self.is_sqlite:
+            raise InsecureSettings(
+                "SECRET_KEY is required with PostgreSQL (it signs sessions and encrypts bot tokens); "
+                "generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return generated_key(self.var_dir / "secret.key")
+
+
+def generated_key(path: Path) -> str:
+    """The key in `path`, created when missing: owner-only from its first byte, and whole
+    (written aside, then linked into place, so a second process never reads it half-written)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:  # another process was first: use its key
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 @lru_cache(maxsize=1)

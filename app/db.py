@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -22,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
 
-from app.config import PACKAGE, Settings
+from app.config import PACKAGE, PRIVATE_FILE, Settings
 
 # Import every model so the metadata (and so Alembic) knows all tables.
 from app.domain.agents import models as _agents  # noqa: F401
@@ -193,16 +194,23 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _WRITES.get() else "BEGIN")
 
 
-def _ensure_sqlite_dir(url: str) -> None:
+def _ensure_sqlite_file(url: str) -> None:
+    """The database file exists and only its owner may read it (leads' phones and budgets):
+    made here with mode 0600 rather than by SQLite with the umask's. Its -wal and -shm files
+    take the same mode from it."""
     database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    path.chmod(PRIVATE_FILE)  # an older install's file, made before this rule
 
 
 def build_db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     engine_kwargs: dict[str, Any] = {}
     if settings.is_sqlite:
-        _ensure_sqlite_dir(settings.database_url)
+        _ensure_sqlite_file(settings.database_url)
     else:
         engine_kwargs = {
             "pool_size": settings.db_pool_size,

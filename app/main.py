@@ -18,12 +18,12 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.session import SessionMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from app import log_redaction
 from app.bot.claims import bot_claims
 from app.bot.manager import BotManager
 from app.cli import LeadHeatCLIPlugin
@@ -45,6 +45,8 @@ from app.web.errors import EXCEPTION_HANDLERS
 from app.web.health import HealthController
 from app.web.https import strict_transport_security
 from app.web.login_sessions import LoginSessionBackend
+from app.web.openapi import LocalSwaggerUI
+from app.web.security_headers import add_security_headers
 from app.web.unit_of_work import unit_of_work_middleware
 from app.webhook_worker import WebhookWorker
 
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     sessions = LoginSessionBackend(session_config, db_config.get_session, clock, lifetimes)
 
     async def start_live_cards(app: Litestar) -> None:
+        log_redaction.install()  # again: the server may have set up its handlers since
         await live.start(card_renderer(app))
 
     async def stop_live_cards() -> None:
@@ -167,7 +170,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             engine_callback=templating.configure,
         ),
         lifespan=[background_tasks],
-        before_send=[strict_transport_security] if settings.cookies_secure else [],
+        before_send=[add_security_headers, *([strict_transport_security] if settings.cookies_secure else [])],
         # After the lifespan managers (the channels plugin among them) have started.
         on_startup=[start_live_cards],
         on_shutdown=[stop_live_cards],
@@ -178,7 +181,7 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
             version="1.0.0",
             description="Lead scoring for real-estate agencies: push leads and events, read live scores.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[LocalSwaggerUI()],
             components=Components(
                 security_schemes={
                     BEARER_SCHEME: SecurityScheme(
@@ -204,4 +207,5 @@ def create_app(settings: Settings | None = None, clock: Clock = system_clock) ->
     logging.getLogger("leadheat").setLevel(level)
     # aiogram logs every update at INFO ("Update id=... is handled"); its warnings still show.
     logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, level))
+    log_redaction.install()
     return app

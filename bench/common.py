@@ -61,6 +61,10 @@ async def _admin(sql: str) -> None:
         await engine.dispose()
 
 
+# A server database needs a SECRET_KEY (only the embedded SQLite run makes its own).
+BENCH_SECRET_KEY = "benchmark-secret-key-not-for-production"
+
+
 @contextlib.contextmanager
 def fresh_database(prefix: str) -> Iterator[str]:
     """A new, migrated PostgreSQL database, dropped afterwards."""
@@ -68,7 +72,8 @@ def fresh_database(prefix: str) -> Iterator[str]:
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        env = {**os.environ, "DATABASE_URL": url, "LITESTAR_APP": "app.main:create_app"}
+        env = {"SECRET_KEY": BENCH_SECRET_KEY, **os.environ, "DATABASE_URL": url}
+        env["LITESTAR_APP"] = "app.main:create_app"
         subprocess.run(
             [str(BIN / "litestar"), "database", "upgrade", "--no-prompt"],
             cwd=ROOT,
@@ -176,6 +181,8 @@ def served_app(
         "BOT_POLLING": "0",
         **(extra_env or {}),
     }
+    if not url.startswith("sqlite"):  # a server database needs a key; only SQLite makes its own
+        env.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
     log = open(log_path or os.devnull, "w")  # noqa: SIM115
     process = subprocess.Popen(
         [

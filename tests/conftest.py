@@ -8,6 +8,7 @@ unless REQUIRE_POSTGRES=1 (CI), where they fail.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfWriter
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -29,6 +31,19 @@ os.environ.setdefault("SECURE_COOKIES", "false")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+# Apps a test serves on PostgreSQL need a SECRET_KEY (only the embedded SQLite run makes its own).
+TEST_SECRET_KEY = "test-secret-key-for-the-test-suite-only"
+
+
+def a_pdf(attachment: int = 0) -> bytes:
+    """A real one-page PDF (catalogs must parse); `attachment` bytes make it as large as needed."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    if attachment:
+        writer.add_attachment("floor-plans.bin", os.urandom(attachment))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _postgres_problem() -> str | None:

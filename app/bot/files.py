@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import uuid
 
+import aiohttp
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramNotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.bots.service import BotTokenService
-from app.domain.errors import NotFound
+from app.domain.errors import NotFound, UpstreamFailed
 
 MAX_VOICE_BYTES = 20 * 1024 * 1024  # the Bot API serves files up to 20 MB
 
@@ -33,7 +34,13 @@ async def download(
             raise NotFound("Telegram no longer has this voice note.")
         data = await bot.download_file(file.file_path)
         return data.read() if data is not None else b""
-    except (TelegramAPIError, TelegramNetworkError) as exc:
-        raise NotFound(f"Telegram did not give the voice note ({type(exc).__name__}).") from None
+    except (TelegramBadRequest, TelegramNotFound):
+        raise NotFound("Telegram no longer has this voice note.") from None
+    # The download itself goes through aiohttp, whose errors carry the URL with the token:
+    # never let them reach the log or the agent.
+    except (TimeoutError, TelegramAPIError, aiohttp.ClientError) as exc:
+        raise UpstreamFailed(
+            f"Telegram did not send the voice note ({type(exc).__name__}); try again in a minute."
+        ) from None
     finally:
         await bot.session.close()

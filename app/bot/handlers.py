@@ -49,11 +49,12 @@ from app.domain.campaigns.service import CampaignService
 from app.domain.catalogs.service import CatalogService
 from app.domain.enums import EventType
 from app.domain.errors import DomainError
+from app.domain.leads.payloads import MAX_TEXT
 from app.domain.leads.service import LeadService
 from app.domain.tenants.models import Tenant
 
 log = logging.getLogger("leadheat.bot")
-MAX_STORED_TEXT = 4096
+MAX_STORED_TEXT = MAX_TEXT  # what a message payload may hold
 
 
 class Qualify(StatesGroup):

@@ -28,3 +28,9 @@ class Conflict(DomainError):
 
 class Unauthorized(DomainError):
     status_code = 401
+
+
+class UpstreamFailed(DomainError):
+    """A service we depend on (Telegram) failed or could not be reached: not the caller's fault."""
+
+    status_code = 502

@@ -9,6 +9,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
@@ -73,6 +74,14 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 # moment: the client may simply retry, so 503, never 500. The pool replaces dead connections
 # (pre-ping), so the app recovers by itself.
 DATABASE_GONE = "The database is unavailable for a moment; nothing was saved. Please try again."
+TOO_DEEP = "The JSON is nested too deeply (objects or arrays inside each other); send a flatter body."
+
+
+def too_deep(request: Request[Any, Any, Any], _: RecursionError) -> Response[dict[str, Any]]:
+    """msgspec (under Litestar's body decoding) refuses input nested past the recursion limit:
+    the input's fault, not ours."""
+    log.warning("Too deeply nested input on %s %s", request.method, request.url.path)
+    return Response(_body(TOO_DEEP), status_code=HTTP_400_BAD_REQUEST, media_type=MediaType.JSON)
 
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -96,5 +105,6 @@ EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
     DomainError: domain_error,
     ValidationException: validation_error,
     HTTPException: http_error,
+    RecursionError: too_deep,
     Exception: unexpected_error,
 }

@@ -20,7 +20,7 @@ from app.domain.clock import FrozenClock
 from app.domain.tenants.service import NewTenant
 from app.main import create_app
 from app.sweep import sweep_once
-from tests.conftest import make_tenant
+from tests.conftest import TEST_SECRET_KEY, make_tenant
 
 LINK_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
 
@@ -138,7 +138,10 @@ def cheap_admin_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 async def client(
     engine: AsyncEngine, database_url: str, clock: FrozenClock
 ) -> AsyncIterator[AsyncTestClient]:
-    app = create_app(Settings(database_url=database_url, sweep_interval_seconds=60), clock=clock)
+    app = create_app(
+        Settings(database_url=database_url, sweep_interval_seconds=60, secret_key=TEST_SECRET_KEY),
+        clock=clock,
+    )
     async with AsyncTestClient(app) as test_client:
         yield test_client
 

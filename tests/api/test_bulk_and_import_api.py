@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from app.domain.leads.payloads import MAX_TEXT
 from tests.api.conftest import Api, error_of
 from tests.conftest import T0
 
@@ -157,16 +158,16 @@ async def test_bulk_bodies_that_are_not_events(api: Api):
 
 async def test_bulk_body_limit_is_20_mib(api: Api):
     lead = await api.create_lead(name="Heavy")
-    padding = "x" * (40 * 1024)
-    items = [{"lead_id": lead["id"], "type": "message", "payload": {"text": padding}} for _ in range(40)]
+    padding = "x" * MAX_TEXT
+    items = [{"lead_id": lead["id"], "type": "message", "payload": {"text": padding}} for _ in range(400)]
     body = json.dumps(items).encode()
     assert len(body) > 1024 * 1024  # over the 1 MiB of other routes: fine for bulk
     response = await api.post("/events/bulk", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 200, response.text[:200]
-    assert response.json()["accepted"] == 40, response.json()["rejected"][:1]
+    assert response.json()["accepted"] == 400, response.json()["rejected"][:1]
     huge = b"[" + b" " * (21 * 1024 * 1024) + b"]"
     error_of(await api.post("/events/bulk", content=huge, headers={"content-type": "application/json"}), 413)
-    assert await counters(api, lead["id"]) == (0, 0, 40, 0)
+    assert await counters(api, lead["id"]) == (0, 0, 400, 0)
 
 
 def csv_file(text: str | bytes) -> dict[str, Any]:

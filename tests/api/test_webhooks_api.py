@@ -23,6 +23,7 @@ from app.domain.webhooks.models import WebhookDelivery
 from app.main import create_app
 from tests.api.conftest import Api, error_of
 from tests.api.webhook_receiver import Receiver, app_reaching_local_receivers, register, running_receiver
+from tests.conftest import TEST_SECRET_KEY
 
 
 @pytest.fixture
@@ -194,7 +195,9 @@ async def test_a_change_committed_while_no_worker_ran_is_delivered_after_restart
             lead_id=uuid.UUID(lead["id"]),
             event_type=EventType.MESSAGE,
         )
-    settings = Settings(database_url=database_url, webhook_allow_private=True, bot_polling=False)
+    settings = Settings(
+        database_url=database_url, webhook_allow_private=True, bot_polling=False, secret_key=TEST_SECRET_KEY
+    )
     async with AsyncTestClient(create_app(settings, clock=clock)):
         (arrived,) = await receiver.wait_for(1)
     assert arrived.verified(hook["secret"])["data"]["id"] == lead["id"]

@@ -16,6 +16,7 @@ from app.config import Settings
 from app.domain.clock import FrozenClock
 from app.main import create_app
 from tests.api.conftest import Api
+from tests.conftest import TEST_SECRET_KEY
 
 
 @dataclass
@@ -82,7 +83,11 @@ async def running_receiver() -> AsyncIterator[Receiver]:
 def app_reaching_local_receivers(database_url: str, clock: FrozenClock) -> AsyncTestClient:
     """The app with webhooks to local addresses allowed (as under `make run`)."""
     settings = Settings(
-        database_url=database_url, sweep_interval_seconds=60, webhook_allow_private=True, bot_polling=False
+        database_url=database_url,
+        sweep_interval_seconds=60,
+        webhook_allow_private=True,
+        bot_polling=False,
+        secret_key=TEST_SECRET_KEY,
     )
     return AsyncTestClient(create_app(settings, clock=clock))
 

@@ -46,6 +46,7 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.file_status = 200  # a test sets 500 to make file downloads fail
 
     def add_bot(self, token: str, username: str) -> FakeBot:
         bot = self.bots[token] = FakeBot(token, username)
@@ -169,6 +170,8 @@ class FakeTelegram:
     async def _file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] not in self.bots:
             return web.Response(status=404)
+        if self.file_status != 200:
+            return web.Response(status=self.file_status)
         return web.Response(body=b"OggS fake voice", content_type="audio/ogg")
 
     @staticmethod

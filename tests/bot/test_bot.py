@@ -21,7 +21,7 @@ from app.domain.leads.models import Lead, LeadEvent
 from app.domain.leads.service import LeadService
 from app.domain.tenants.models import Tenant
 from tests.bot.fake_telegram import FakeTelegram
-from tests.conftest import T0, make_tenant
+from tests.conftest import T0, a_pdf, make_tenant
 
 SECRET = "test-secret-key"
 TOKEN_A = "111111111:" + "A" * 35
@@ -78,9 +78,7 @@ async def test_expo_visitor_through_the_bot(
     2BR", contact shared, buy, purpose, property type, area, budget, voice note: 67, hot."""
     t = tenant.tenant.id
     await CampaignService(session).create(t, "Cityscape hall A", "expo-a")
-    await CatalogService(session).add(
-        t, title="Marina brochure", filename="brochure.pdf", data=b"%PDF-1.4 fake"
-    )
+    await CatalogService(session).add(t, title="Marina brochure", filename="brochure.pdf", data=a_pdf())
     bot = telegram.add_bot(TOKEN_A, "MarinaHomesBot")
     await connect(session, t, TOKEN_A)
 
@@ -139,7 +137,7 @@ async def test_catalog_is_uploaded_once_then_sent_by_file_id(
     await connect(session, t, TOKEN_A)
     telegram.message(bot, AHMAD, text="📄 Catalog")
     await eventually(lambda: any("updated" in x for x in bot.texts()))  # none yet: said so, not counted
-    await CatalogService(session).add(t, title="Brochure", filename="b.pdf", data=b"%PDF-1.4 x")
+    await CatalogService(session).add(t, title="Brochure", filename="b.pdf", data=a_pdf())
     await session.commit()
     telegram.message(bot, AHMAD, text="📄 Catalog")
     await eventually(lambda: len(bot.sent("sendDocument")) == 1)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.config import Settings
 from app.domain.clock import FrozenClock
 from app.main import create_app
+from tests.conftest import TEST_SECRET_KEY
 
 PASSWORD = "correct horse battery"
 
@@ -20,7 +21,13 @@ async def browser_client(
     database_url: str, engine: AsyncEngine, clock: FrozenClock, tmp_path
 ) -> AsyncIterator[AsyncTestClient]:
     app = create_app(
-        Settings(database_url=database_url, sweep_interval_seconds=60, var_dir=tmp_path, bot_polling=False),
+        Settings(
+            database_url=database_url,
+            sweep_interval_seconds=60,
+            var_dir=tmp_path,
+            bot_polling=False,
+            secret_key=TEST_SECRET_KEY,
+        ),
         clock=clock,
     )
     async with AsyncTestClient(app) as client:

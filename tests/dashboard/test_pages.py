@@ -8,7 +8,10 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.clock import FrozenClock
+from app.domain.enums import EventType
+from app.domain.leads.models import LeadEvent
 from app.domain.leads.service import LeadService
+from app.domain.scoring import Temperature
 from app.domain.tenants.service import NewTenant
 from tests.conftest import make_tenant
 from tests.dashboard.conftest import csrf, log_in
@@ -169,3 +172,42 @@ async def test_logout_ends_the_session(browser_client: AsyncTestClient, tenant: 
     token = await csrf(browser_client)
     await browser_client.post("/logout", data={"_csrf_token": token})
     assert (await browser_client.get("/", follow_redirects=False)).status_code in (302, 303)
+
+
+async def test_the_lead_page_shows_payloads_stored_before_they_were_checked(
+    browser_client: AsyncTestClient, session: AsyncSession, clock: FrozenClock, tenant: NewTenant
+):
+    leads = LeadService(session, clock)
+    t = tenant.tenant.id
+    lead_id = (await leads.create(t, {"name": "Legacy"})).lead.id
+    # Rows an older version let in (no shape check then), written as it wrote them.
+    odd_payloads = [
+        {"fields": "x"},
+        {"text": 12345},
+        {"text": "<script>alert(1)</script>"},
+        {"file_id": {"nested": True}, "duration": {"a": 1}},
+        {"fields": ["a", "b"]},
+        ["not", "an", "object"],
+        "just text",
+    ]
+    for i, payload in enumerate(odd_payloads):
+        kind = EventType.VOICE_MESSAGE if i == 3 else EventType.MESSAGE
+        session.add(
+            LeadEvent(
+                tenant_id=t,
+                lead_id=lead_id,
+                type=kind,
+                occurred_at=clock(),
+                received_at=clock(),
+                payload=payload,
+                score_before=0,
+                score_after=0,
+                temperature_after=Temperature.COLD,
+            )
+        )
+    await session.commit()
+    await log_in(browser_client, tenant.admin.email)
+    page = await browser_client.get(f"/leads/{lead_id}")
+    assert page.status_code == 200, page.text[:500]
+    assert "12345" in page.text
+    assert "<script>alert(1)" not in page.text and "&lt;script&gt;alert(1)" in page.text

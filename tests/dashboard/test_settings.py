@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import re
+import uuid
 
+import pytest
 import zxingcpp
 from litestar.testing import AsyncTestClient
 from PIL import Image
@@ -12,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.agents import service as agents
 from app.domain.clock import FrozenClock
 from app.domain.leads.service import LeadService
-from app.domain.scoring import DEFAULT_RULES
+from app.domain.scoring import DEFAULT_RULES, MAX_RECENCY_TIERS
 from app.domain.tenants.service import NewTenant, TenantService
+from tests.conftest import make_tenant
 from tests.dashboard.conftest import change_password, csrf, log_in
 
 
@@ -168,3 +173,69 @@ async def test_roles_change_but_never_your_own(
     await log_in(browser_client, "ann@example.com", "ann-password")
     await change_password(browser_client, "ann-password", "ann's own password")
     assert (await browser_client.get("/settings")).status_code == 200
+
+
+async def test_revoking_an_unknown_token_is_404_and_holds_no_write_lock(
+    browser_client: AsyncTestClient, session: AsyncSession, clock: FrozenClock, tenant: NewTenant
+):
+    other = await make_tenant(session, clock, "Other Realty")
+    await log_in(browser_client, tenant.admin.email)
+    token = await csrf(browser_client)
+    unknown = await browser_client.post(
+        f"/settings/tokens/{uuid.uuid4()}/revoke", data={"_csrf_token": token}, follow_redirects=False
+    )
+    assert unknown.status_code == 404 and "No such live API token" in unknown.text
+    # The failed revoke ended its transaction: another agency's write goes through at once
+    # (on SQLite a transaction left open would hold the write lock for the busy timeout).
+    write = browser_client.post(
+        f"/api/tenants/{other.tenant.id}/leads",
+        json={"name": "Right after"},
+        headers={"Authorization": f"Bearer {other.api_token}"},
+    )
+    created = await asyncio.wait_for(write, timeout=5)
+    assert created.status_code == 201, created.text
+
+
+def form_inputs(page: str) -> dict[str, str]:
+    """name -> value of the page's <input> fields."""
+    return dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
+
+
+@pytest.mark.parametrize("hours", ["inf", "-inf", "nan", "1e999", "1e308", "twelve"])
+async def test_a_tier_of_no_finite_hours_is_422(
+    browser_client: AsyncTestClient, tenant: NewTenant, hours: str
+):
+    await log_in(browser_client, tenant.admin.email)
+    token = await csrf(browser_client)
+    for path in ("/settings/rules", "/settings/rules/preview"):
+        response = await browser_client.post(path, data=rule_form(token, tier_hours_1=hours))
+        assert response.status_code == 422, (path, response.status_code)
+        assert "Recency row 2: hours must be a number" in response.text
+
+
+async def test_the_rules_form_keeps_every_tier_the_rules_allow(
+    browser_client: AsyncTestClient, session: AsyncSession, clock: FrozenClock, tenant: NewTenant
+):
+    tiers = [{"max_age_seconds": (i + 1) * 3600, "points": 20 - i} for i in range(MAX_RECENCY_TIERS)]
+    rules = {**DEFAULT_RULES.to_dict(), "recency_tiers": tiers}
+    await TenantService(session, clock).save_rules(tenant.tenant.id, rules, changed_by="test")
+    await session.commit()
+    await log_in(browser_client, tenant.admin.email)
+    inputs = form_inputs((await browser_client.get("/settings")).text)
+    last = MAX_RECENCY_TIERS - 1
+    assert inputs[f"tier_hours_{last}"] == str(MAX_RECENCY_TIERS)
+    assert inputs[f"tier_points_{last}"] == str(20 - last)
+
+    # Saving the form as shown (one point changed) keeps all the tiers.
+    token = await csrf(browser_client)
+    form = {name: value for name, value in inputs.items() if name in rule_form(token)}
+    form |= {
+        f"tier_{kind}_{i}": inputs[f"tier_{kind}_{i}"]
+        for kind in ("hours", "points")
+        for i in range(MAX_RECENCY_TIERS)
+    }
+    form |= {"message_points": "4", "_csrf_token": token}
+    saved = await browser_client.post("/settings/rules", data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    assert (await TenantService(session).rules(tenant.tenant.id)).to_dict()["recency_tiers"] == tiers
+    await session.commit()

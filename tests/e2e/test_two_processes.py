@@ -51,6 +51,7 @@ def test_an_event_on_one_process_updates_a_page_on_the_other(two_sites: tuple[Si
     )
     assert response.status_code == 201
     page.wait_for_function(
-        f"document.querySelector('#lead-{lead['id']} .score').textContent.trim() === '[23]'", timeout=2000
+        f"() => document.querySelector('#lead-{lead['id']} .score').textContent.trim() === '[23]'",
+        timeout=2000,
     )
     assert page.evaluate("window.__noReload") is True

@@ -30,7 +30,9 @@ async def test_500_concurrent_messages_all_count(
 
     async def one_message(i: int) -> int:
         async with unit_of_work(session_factory) as own:
-            result = await LeadService(own, clock).record(tenant_id, lead_id, "message", payload={"n": i})
+            result = await LeadService(own, clock).record(
+                tenant_id, lead_id, "message", payload={"text": f"message {i}"}
+            )
             return result.score
 
     scores = await asyncio.gather(*(one_message(i) for i in range(CONCURRENT_MESSAGES)))

@@ -16,7 +16,7 @@ from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.leads.models import Lead, LeadEvent
 from app.domain.leads.service import LeadService
 from app.domain.tenants.service import NewTenant
-from tests.conftest import make_tenant
+from tests.conftest import TEST_SECRET_KEY, make_tenant
 
 
 async def new_lead(service: LeadService, tenant: NewTenant, **profile: object) -> uuid.UUID:
@@ -323,7 +323,10 @@ async def test_running_app_sweeps_due_scores_in_the_background(
     await service.record(tenant.tenant.id, lead_id, "message")  # 21 until 1 h passes
     await session.commit()
     clock.now += timedelta(hours=6)  # 1 + 10 (24 h tier)
-    app = create_app(Settings(database_url=database_url, sweep_interval_seconds=0.05), clock=clock)
+    app = create_app(
+        Settings(database_url=database_url, sweep_interval_seconds=0.05, secret_key=TEST_SECRET_KEY),
+        clock=clock,
+    )
     async with AsyncTestClient(app):
         for _ in range(100):
             stored = await session.scalar(

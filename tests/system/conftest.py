@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import drop_postgres_database, fresh_postgres_database
+from tests.conftest import TEST_SECRET_KEY, drop_postgres_database, fresh_postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 LITESTAR = str(Path(sys.executable).parent / "litestar")
@@ -25,6 +25,8 @@ def command_env(database_url: str, **extra: str) -> dict[str, str]:
         "VAR_DIR": str(var_dir),
         **extra,
     }
+    if not database_url.startswith("sqlite"):  # only the embedded run makes its own key
+        env.setdefault("SECRET_KEY", TEST_SECRET_KEY)
     env.pop("LITESTAR_DEBUG", None)
     return env
 

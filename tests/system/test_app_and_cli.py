@@ -9,11 +9,14 @@ from litestar.testing import AsyncTestClient
 
 from app.config import Settings
 from app.main import create_app
+from tests.conftest import TEST_SECRET_KEY
 from tests.system.conftest import litestar
 
 
 async def test_ready_only_after_migrations(empty_database_url: str):
-    app = create_app(Settings(database_url=empty_database_url, sweep_interval_seconds=60))
+    app = create_app(
+        Settings(database_url=empty_database_url, sweep_interval_seconds=60, secret_key=TEST_SECRET_KEY)
+    )
     async with AsyncTestClient(app) as client:
         assert (await client.get("/health")).json() == {"status": "ok"}
         not_ready = await client.get("/ready")
@@ -21,7 +24,9 @@ async def test_ready_only_after_migrations(empty_database_url: str):
         assert not_ready.json()["status"] == "unavailable"
 
     litestar(empty_database_url, "database", "upgrade", "--no-prompt")
-    app = create_app(Settings(database_url=empty_database_url, sweep_interval_seconds=60))
+    app = create_app(
+        Settings(database_url=empty_database_url, sweep_interval_seconds=60, secret_key=TEST_SECRET_KEY)
+    )
     async with AsyncTestClient(app) as client:
         ready = await client.get("/ready")
         assert ready.status_code == 200, ready.text

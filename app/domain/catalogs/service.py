@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.catalogs.models import Catalog
+from app.domain.catalogs.pdf import check_pdf, safe_pdf_name
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.tenants.models import Tenant
 from app.domain.text import check_text
@@ -25,11 +27,12 @@ class CatalogService:
         title = check_text("title", title).strip()
         if not title or len(title) > 200:
             raise InvalidInput("The catalog needs a title (up to 200 characters).", "title")
-        if not data.startswith(b"%PDF-"):
-            raise InvalidInput("The catalog must be a PDF file.", "file")
         if len(data) > MAX_CATALOG_BYTES:
-            raise InvalidInput("The catalog is larger than 20 MB; compress it first.", "file")
-        name = (filename.rsplit("/", 1)[-1] or "catalog.pdf")[:200]
+            raise InvalidInput(
+                f"The catalog is larger than {MAX_CATALOG_BYTES // 2**20} MB; compress it first.", "file"
+            )
+        await asyncio.to_thread(check_pdf, data)
+        name = safe_pdf_name(filename)
         catalog = Catalog(tenant_id=tenant_id, title=title, filename=name, size=len(data), data=data)
         self.session.add(catalog)
         await self.session.flush()

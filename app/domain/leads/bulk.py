@@ -33,6 +33,7 @@ from app.domain.leads.checks import (
     check_occurred_at,
     interaction_type,
 )
+from app.domain.leads.payloads import check_payload
 from app.domain.leads.statements import EVENT, INSERT_EVENT, LEAD, event_values
 from app.domain.scoring import COUNTER_FIELDS, LeadState
 from app.domain.tenants.rules import rules_for
@@ -348,16 +349,9 @@ def _parse(index: int, raw: Any, now: datetime) -> _Item:
             ) from None
     key = raw.get("idempotency_key")
     check_idempotency_key(key)
-    payload = clean_payload(raw.get("payload"))
-    return _Item(
-        index,
-        lead_id,
-        external_id,
-        interaction_type(raw.get("type"), API_EVENT_TYPES),
-        check_occurred_at(occurred, now),
-        key,
-        payload,
-    )
+    kind = interaction_type(raw.get("type"), API_EVENT_TYPES)
+    payload = clean_payload(check_payload(kind, raw.get("payload")))
+    return _Item(index, lead_id, external_id, kind, check_occurred_at(occurred, now), key, payload)
 
 
 def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:

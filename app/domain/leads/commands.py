@@ -28,6 +28,7 @@ from app.domain.leads.checks import (
 )
 from app.domain.leads.models import Lead, LeadEvent
 from app.domain.leads.one_statement import record_in_one_statement
+from app.domain.leads.payloads import check_payload
 from app.domain.leads.profile import clean_profile
 from app.domain.leads.queries import LeadQueries, ScoredLead
 from app.domain.leads.results import EarlierEvent, InteractionResult, replayed
@@ -224,7 +225,7 @@ class LeadCommands(LeadQueries):
         now = self.clock()
         occurred = check_occurred_at(occurred_at, now)
         check_idempotency_key(idempotency_key)
-        payload = clean_payload(payload)
+        payload = clean_payload(check_payload(kind, payload))
         if self._postgres:
             return await self._record_in_one_statement(
                 tenant_id, lead_id, kind, idempotency_key, occurred, now, source, payload

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
-from app.web.api.auth import BEARER_SCHEME, provide_caller
+from app.web.api.auth import BEARER_SCHEME, authenticate, provide_caller
 from app.web.api.events import BulkEventController
 from app.web.api.imports import LeadImportController
 from app.web.api.leads import LeadController
@@ -26,7 +26,8 @@ def api_router() -> Router:
             ScoringRulesController,
             WebhookController,
         ],
-        dependencies={"caller": Provide(provide_caller)},
+        guards=[authenticate],  # before the body is read: see app/web/api/auth.py
+        dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
         security=[{BEARER_SCHEME: []}],
         request_max_body_size=MAX_BODY,
     )

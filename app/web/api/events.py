@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-import msgspec
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 
-from app.domain.errors import InvalidInput
 from app.domain.leads.bulk import MAX_BULK_EVENTS, BulkIntake
 from app.web.api.auth import ApiCaller
+from app.web.api.bulk_body import parse_events
 from app.web.api.schemas import API_ERRORS, BulkOut, RejectedOut
 from app.web.deps import provide_bulk_intake
 
 MAX_BULK_BODY = 20 * 1024 * 1024
-_NOT_AN_OBJECT = object()
 
 _EVENT_SCHEMA = Schema(
     type="object",  # type: ignore[arg-type]
@@ -48,32 +45,6 @@ class BulkOperation(Operation):
         )
 
 
-def parse_events(body: bytes, content_type: str) -> list[Any]:
-    """A JSON array, or one JSON object per line (NDJSON); an undecodable line becomes a rejected item."""
-    text = body.strip()
-    if not text:
-        raise InvalidInput("The body is empty; send a JSON array or NDJSON of events.", "events")
-    if "ndjson" not in content_type and text.startswith(b"["):
-        try:
-            items = msgspec.json.decode(text)
-        except msgspec.DecodeError as exc:
-            raise InvalidInput(f"The body is not valid JSON: {exc}.", "events") from None
-        if not isinstance(items, list):
-            raise InvalidInput("Send a JSON array of events.", "events")
-        return items
-    items = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            items.append(msgspec.json.decode(line))
-        except msgspec.DecodeError:
-            items.append(_NOT_AN_OBJECT)  # rejected by the intake as "must be a JSON object"
-    if len(items) > MAX_BULK_EVENTS:
-        raise InvalidInput(f"At most {MAX_BULK_EVENTS} events per request; split the import.", "events")
-    return items
-
-
 class BulkEventController(Controller):
     path = "/events"
     tags = ["events"]
@@ -94,7 +65,7 @@ class BulkEventController(Controller):
     async def bulk(
         self, request: Request, caller: NamedDependency[ApiCaller], intake: NamedDependency[BulkIntake]
     ) -> BulkOut:
-        items = parse_events(await request.body(), request.headers.get("content-type", ""))
+        items = await parse_events(request.stream(), request.headers.get("content-type", ""))
         result = await intake.record_many(caller.tenant_id, items)
         return BulkOut(
             accepted=result.accepted,

@@ -169,7 +169,7 @@ class LeadPages(Controller):
             secret_key=request.app.state.secret_key,
             api_url=settings.telegram_api_url,
         )
-        return Response(audio, media_type="audio/ogg", headers={"Cache-Control": "private, max-age=3600"})
+        return Response(audio, media_type="audio/ogg")  # no-store, as every personal response
 
     async def _render_lead(
         self,

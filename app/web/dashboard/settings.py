@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Awaitable
 from typing import Any
@@ -20,7 +21,7 @@ from app.domain.campaigns.service import CampaignService, qr_png, qr_svg
 from app.domain.catalogs.service import MAX_CATALOG_BYTES, CatalogService
 from app.domain.enums import Role
 from app.domain.errors import DomainError, InvalidInput
-from app.domain.scoring import RuleSet
+from app.domain.scoring import MAX_RECENCY_TIERS, RuleSet
 from app.domain.tenants.models import Tenant
 from app.domain.tenants.service import TenantService
 from app.domain.tokens.service import TokenService
@@ -43,7 +44,10 @@ RULE_FIELDS = [
     ("hot_threshold", "Hot from"),
     ("warm_threshold", "Warm from"),
 ]
-MAX_TIERS = 6
+# The catalog form: the file the page promises (20 MB) and the form's other fields and framing.
+CATALOG_FORM_BYTES = MAX_CATALOG_BYTES + 64 * 1024
+# The form offers a row for every tier the rules allow (fewer would drop saved tiers).
+MAX_TIERS = MAX_RECENCY_TIERS
 
 
 class Forbidden(DomainError):
@@ -73,11 +77,12 @@ def rules_from_form(form: FormMultiDict) -> dict[str, Any]:
         if not hours and not points:
             continue
         try:
-            seconds = round(float(hours) * 3600)
+            seconds_value = float(hours) * 3600
         except ValueError:
-            raise InvalidInput(
-                f"Recency row {i + 1}: hours must be a number.", f"recency_tiers[{i}]"
-            ) from None
+            seconds_value = math.nan
+        if not math.isfinite(seconds_value):  # "inf", "nan", "1e999", "1e308" (x 3600) are floats
+            raise InvalidInput(f"Recency row {i + 1}: hours must be a number.", f"recency_tiers[{i}]")
+        seconds = round(seconds_value)
         if not points.lstrip("-").isdigit():
             raise InvalidInput(f"Recency row {i + 1}: points must be a whole number.", f"recency_tiers[{i}]")
         tiers.append({"max_age_seconds": seconds, "points": int(points)})
@@ -103,6 +108,7 @@ class SettingsPages(Controller):
             "rules": rules,
             "rule_fields": RULE_FIELDS,
             "max_tiers": MAX_TIERS,
+            "max_catalog_mb": MAX_CATALOG_BYTES // (1024 * 1024),
             "counts": counts,
             "history": (await tenants.rule_history(admin.tenant_id))[:5],
             "tokens": await TokenService(session).list(admin.tenant_id),
@@ -252,7 +258,7 @@ class SettingsPages(Controller):
         )
         return await self._change(request, db_session, admin, "bot", change)
 
-    @post("/catalogs", status_code=303)
+    @post("/catalogs", status_code=303, request_max_body_size=CATALOG_FORM_BYTES)
     async def add_catalog(
         self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
     ) -> Template | Redirect:

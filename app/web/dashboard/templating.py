@@ -9,6 +9,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 
 from app.domain.agents.passwords import MIN_PASSWORD_LENGTH
 from app.web.dashboard.formatting import TEMPERATURES, ago, budget, is_rtl, label
+from app.web.dashboard.timeline import event_note
 
 
 def local_time(moment: datetime | None, tenant: object) -> str:
@@ -29,5 +30,6 @@ def configure(engine: JinjaTemplateEngine) -> None:
         ago=ago,
         local_time=local_time,
         min_password_length=MIN_PASSWORD_LENGTH,
+        event_note=event_note,
     )
     env.filters.update(rtl=is_rtl, label=label)
