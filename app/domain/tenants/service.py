@@ -129,6 +129,13 @@ class TenantService:
         await self.session.flush()
         return rules, changed
 
+    async def patch_rules(
+        self, tenant_id: uuid.UUID, changes: dict[str, Any], *, changed_by: str
+    ) -> tuple[RuleSet, int]:
+        """Change only the rules in `changes` (a list such as recency_tiers is replaced whole)."""
+        current = parse_rules((await self._rule_row(tenant_id, lock=True)).rules).to_dict()
+        return await self.save_rules(tenant_id, {**current, **changes}, changed_by=changed_by)
+
     async def rule_history(self, tenant_id: uuid.UUID) -> list[ScoringRuleChange]:
         result = await self.session.scalars(
             sa.select(ScoringRuleChange)

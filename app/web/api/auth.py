@@ -1,4 +1,5 @@
-"""Bearer-token authentication for the JSON API, scoped to the tenant in the URL."""
+"""Bearer-token authentication for the JSON API, scoped to the tenant in the URL, with the
+token's scope and rate limit."""
 
 from __future__ import annotations
 
@@ -6,14 +7,28 @@ import uuid
 from dataclasses import dataclass
 
 from litestar import Request
-from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, NotFoundException
 from litestar.params import FromPath
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.tokens.service import TokenService
+from app.db import unit_of_work, writing
+from app.domain.errors import DomainError
+from app.domain.tokens.limits import LIMITER, Admission
+from app.domain.tokens.scopes import TokenScope
+from app.domain.tokens.service import TokenIdentity, TokenService
+from app.web.api.rate_headers import remember_admission
 
 BEARER_SCHEME = "BearerToken"
+# A handler's `opt` entry naming the scope it needs beyond its method's (rules: admin).
+NEEDS_SCOPE = "needs_scope"
+READING_METHODS = frozenset({"GET", "HEAD"})
+
+
+class ScopeTooNarrow(DomainError):
+    status_code = 403
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,22 +42,60 @@ class ApiCaller:
         return f"api token '{self.token_name}' ({self.token_id})"
 
 
-async def provide_caller(
-    request: Request, tenant_id: FromPath[uuid.UUID], db_session: NamedDependency[AsyncSession]
-) -> ApiCaller:
-    """401 without a live token; 404 when the token belongs to another tenant (nothing leaks)."""
+def needed_scope(request: Request) -> TokenScope:
+    """GET needs `read`, anything else `write`, unless the handler asks for more."""
+    needed = TokenScope.READ if request.method in READING_METHODS else TokenScope.WRITE
+    extra = request.route_handler.opt.get(NEEDS_SCOPE)
+    return TokenScope(extra) if extra and TokenScope(extra).rank > needed.rank else needed
+
+
+async def provide_caller(request: Request, tenant_id: FromPath[uuid.UUID]) -> ApiCaller:
+    """401 without a live token; 404 when the token belongs to another tenant (nothing leaks);
+    429 beyond the token's rate limit; 403 when its scope does not cover the call."""
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+    secret = secret.strip()
+    if scheme.lower() != "bearer" or not secret:
         raise NotAuthorizedException(
             "Send the agency's API token as 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": 'Bearer realm="leadheat"'},
         )
-    token = await TokenService(db_session).identify(secret.strip())
-    if token is None:
-        raise NotAuthorizedException(
-            "This API token is not valid or was revoked.",
-            headers={"WWW-Authenticate": 'Bearer realm="leadheat", error="invalid_token"'},
+    identity = TokenService.trusted(secret)
+    admission = None
+    if identity is not None and identity.tenant_id == tenant_id:
+        admission = LIMITER.admit_locally(
+            identity.token_id, identity.limits, request.app.state.clock().timestamp()
         )
-    if token.tenant_id != tenant_id:
-        raise NotFoundException("No such agency.")
-    return ApiCaller(token.tenant_id, token.token_id, token.name)
+    if admission is None:
+        identity, admission = await _look_up_and_admit(request, secret, tenant_id)
+    remember_admission(request, admission)
+    if not admission.allowed:
+        raise TooManyRequests(
+            f"This API token is over its rate limit of {identity.limits.per_second} requests a second "
+            f"(bursts of {identity.limits.burst}); retry in {admission.retry_after} s."
+        )
+    needed = needed_scope(request)
+    if not identity.scope.covers(needed):
+        raise ScopeTooNarrow(
+            f"This API token's scope is '{identity.scope}'; this call needs the '{needed}' scope.", "scope"
+        )
+    return ApiCaller(identity.tenant_id, identity.token_id, identity.name)
+
+
+async def _look_up_and_admit(
+    request: Request, secret: str, tenant_id: uuid.UUID
+) -> tuple[TokenIdentity, Admission]:
+    """The token's lookup and a refill of its rate limit, in a short unit of work of their own:
+    it ends before the request's begins, so the request's transaction never waits on it."""
+    state = request.app.state
+    with writing():
+        async with unit_of_work(state.db_config.get_session) as session:
+            tokens = TokenService(session, state.clock)
+            identity = await tokens.identify(secret)
+            if identity is None:
+                raise NotAuthorizedException(
+                    "This API token is not valid or was revoked.",
+                    headers={"WWW-Authenticate": 'Bearer realm="leadheat", error="invalid_token"'},
+                )
+            if identity.tenant_id != tenant_id:
+                raise NotFoundException("No such agency.")
+            return identity, await tokens.admit(identity)
