@@ -33,7 +33,9 @@ class Tenant(Base):
     api_rate_per_second: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_API_RATE, server_default=str(DEFAULT_API_RATE)
     )
-    api_burst: Mapped[int] = mapped_column(Integer, default=DEFAULT_API_BURST, server_default=str(DEFAULT_API_BURST))
+    api_burst: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_API_BURST, server_default=str(DEFAULT_API_BURST)
+    )
 
 
 class ScoringRuleSet(TenantScoped, Base):

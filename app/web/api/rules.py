@@ -1,4 +1,5 @@
-"""A tenant's scoring rules: read, preview, replace or change some (`/api/tenants/{tenant_id}/scoring-rules`)."""
+"""A tenant's scoring rules: read, preview, replace, or change some
+(`/api/tenants/{tenant_id}/scoring-rules`)."""
 
 from __future__ import annotations
 
