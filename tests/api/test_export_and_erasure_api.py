@@ -25,7 +25,7 @@ def rows_of_ndjson(text: str) -> list[dict]:
 
 
 async def test_csv_has_every_lead_column_live_scores_and_escapes_formulas(api: Api):
-    hot = await api.create_lead(name="=HYPERLINK(\"http://x\")", phone="+971501234567", budget_min=1)
+    hot = await api.create_lead(name='=HYPERLINK("http://x")', phone="+971501234567", budget_min=1)
     for _ in range(3):
         await api.event(hot["id"], "message")
     await api.create_lead(name="@SUM(A1)", notes="-2+3", external_id="ext-1")
@@ -41,10 +41,13 @@ async def test_csv_has_every_lead_column_live_scores_and_escapes_formulas(api: A
     first, second = rows
     listed = (await api.get("/leads")).json()
     assert [first["id"], second["id"]] == [lead["id"] for lead in listed]  # the list's order
-    assert first["name"] == "'=HYPERLINK(\"http://x\")"
+    assert first["name"] == '\'=HYPERLINK("http://x")'
     assert first["phone"] == "'+971501234567"
     assert second["name"] == "'@SUM(A1)" and second["notes"] == "'-2+3"
-    assert int(first["lead_score"]) == listed[0]["lead_score"] and first["temperature"] == listed[0]["temperature"]
+    assert (
+        int(first["lead_score"]) == listed[0]["lead_score"]
+        and first["temperature"] == listed[0]["temperature"]
+    )
     assert first["messages_count"] == "3" and first["total_interactions"] == "3"
     assert first["tenant_id"] == str(api.tenant_id)
 

@@ -40,6 +40,7 @@ COMPUTED = ("total_interactions",)
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+
 class ExportFormat(enum.StrEnum):
     CSV = "csv"
     NDJSON = "ndjson"
@@ -55,13 +56,16 @@ class ExportFormat(enum.StrEnum):
         except ValueError:
             raise InvalidInput("format must be csv or ndjson.", "format") from None
 
+
 def export_columns() -> list[str]:
     """The table's columns in their order, then the computed ones."""
     return [c.name for c in LEAD_TABLE.columns if c.name not in _NOT_EXPORTED] + list(COMPUTED)
 
+
 def escape_formula(text: str) -> str:
     """A cell a spreadsheet would run as a formula, made plain text with a leading quote."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
 
 @dataclass(frozen=True)
 class LeadExport:
@@ -70,9 +74,7 @@ class LeadExport:
     sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]]
     clock: Clock = system_clock
 
-    def stream(
-        self, tenant_id: uuid.UUID, filters: LeadFilters, kind: ExportFormat
-    ) -> AsyncIterator[bytes]:
+    def stream(self, tenant_id: uuid.UUID, filters: LeadFilters, kind: ExportFormat) -> AsyncIterator[bytes]:
         # Checked now, while an error can still be a 4xx answer.
         conditions = replace(filters, after=None).conditions()
         rows = self._rows(tenant_id, conditions)
@@ -96,6 +98,7 @@ class LeadExport:
                 async for batch in result.mappings().partitions(BATCH):
                     yield [_scored(dict(row), rules, now) for row in batch]
 
+
 def _scored(row: dict[str, Any], rules: Any, now: datetime) -> dict[str, Any]:
     score = rules.score(LeadState.of(row), now)
     row["lead_score"] = score.total
@@ -103,6 +106,7 @@ def _scored(row: dict[str, Any], rules: Any, now: datetime) -> dict[str, Any]:
     row["score_valid_until"] = score.next_boundary
     row["total_interactions"] = row["qr_scan_count"] + row["catalog_views"] + row["messages_count"]
     return row
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
@@ -113,11 +117,13 @@ def _plain(value: Any) -> Any:
         return str(value)
     return value
 
+
 def _cell(value: Any) -> Any:
     value = _plain(value)
     if value is None:
         return ""
     return escape_formula(value) if isinstance(value, str) else value
+
 
 async def _csv(batches: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[bytes]:
     columns = export_columns()
@@ -129,14 +135,17 @@ async def _csv(batches: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[by
         writer.writerows([_cell(row.get(name)) for name in columns] for row in batch)
         yield _drain(buffer)
 
+
 async def _ndjson(batches: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[bytes]:
     columns = export_columns()
     encoder = msgspec.json.Encoder()
     async for batch in batches:
         yield b"".join(_line(encoder, {name: _plain(row.get(name)) for name in columns}) for row in batch)
 
+
 def _line(encoder: msgspec.json.Encoder, record: dict[str, Any]) -> bytes:
     return encoder.encode(record) + b"\n"
+
 
 def _drain(buffer: io.StringIO) -> bytes:
     data = buffer.getvalue().encode()

@@ -80,9 +80,7 @@ class RateLimiter:
         allowance = self._allowances.setdefault(token_id, _Allowance())
         give_back, allowance.tokens = allowance.tokens, 0.0
         want = max(1, min(limits.burst, limits.per_second) // ALLOWANCE_SHARE)
-        row = (
-            await session.execute(_take(token_id, limits, seconds, want, give_back, now))
-        ).first()
+        row = (await session.execute(_take(token_id, limits, seconds, want, give_back, now))).first()
         if row is None:  # the token is gone; the caller's lookup refuses it
             return Admission(False, limits.burst, 0, 0, 1)
         left, granted = row

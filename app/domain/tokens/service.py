@@ -78,9 +78,7 @@ class TokenService:
         self.session = session
         self.clock = clock
 
-    async def issue(
-        self, tenant_id: uuid.UUID, name: str, scope: TokenScope = DEFAULT_SCOPE
-    ) -> IssuedToken:
+    async def issue(self, tenant_id: uuid.UUID, name: str, scope: TokenScope = DEFAULT_SCOPE) -> IssuedToken:
         """Create a token in the caller's unit of work."""
         if await self.session.get(Tenant, tenant_id) is None:
             raise NotFound("No such agency.")
