@@ -1,7 +1,7 @@
 """lead temperature index
 
 Revision ID: ef9037e8f5fd
-Revises: 21d382921dac
+Revises: a18d2f2be7f5
 Create Date: 2026-11-25 16:20:00.000000
 
 """
@@ -43,7 +43,7 @@ sa.OneTimeCode = OneTimeCode
 
 # revision identifiers, used by Alembic.
 revision = 'ef9037e8f5fd'
-down_revision = '21d382921dac'
+down_revision = 'a18d2f2be7f5'
 branch_labels = None
 depends_on = None
 
