@@ -64,16 +64,15 @@ def downgrade() -> None:
 
 def schema_upgrades() -> None:
     """schema upgrade migrations go here."""
+    # Plain ALTER TABLE ADD/DROP COLUMN on both databases (SQLite >= 3.35), never batch mode's
+    # copy-and-drop: dropping `tenant` on SQLite would cascade-delete every row that refers to it.
     # Tokens made before scopes existed can do everything: the server default is 'admin'.
-    with op.batch_alter_table('api_token', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('scope', sa.String(length=8), server_default='admin', nullable=False))
-        batch_op.add_column(sa.Column('bucket_tokens', sa.Float(), nullable=True))
-        batch_op.add_column(sa.Column('bucket_at', sa.Float(), nullable=True))
-        batch_op.add_column(sa.Column('bucket_grant', sa.Float(), server_default='0', nullable=False))
-
-    with op.batch_alter_table('tenant', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('api_rate_per_second', sa.Integer(), server_default='50', nullable=False))
-        batch_op.add_column(sa.Column('api_burst', sa.Integer(), server_default='100', nullable=False))
+    op.add_column('api_token', sa.Column('scope', sa.String(length=8), server_default='admin', nullable=False))
+    op.add_column('api_token', sa.Column('bucket_tokens', sa.Float(), nullable=True))
+    op.add_column('api_token', sa.Column('bucket_at', sa.Float(), nullable=True))
+    op.add_column('api_token', sa.Column('bucket_grant', sa.Float(), server_default='0', nullable=False))
+    op.add_column('tenant', sa.Column('api_rate_per_second', sa.Integer(), server_default='50', nullable=False))
+    op.add_column('tenant', sa.Column('api_burst', sa.Integer(), server_default='100', nullable=False))
 
     op.create_table('lead_erasure',
     sa.Column('lead_id', sa.GUID(length=16), nullable=False),
@@ -97,15 +96,10 @@ def schema_downgrades() -> None:
         batch_op.drop_index(batch_op.f('ix_lead_erasure_tenant_id'))
 
     op.drop_table('lead_erasure')
-    with op.batch_alter_table('tenant', schema=None) as batch_op:
-        batch_op.drop_column('api_burst')
-        batch_op.drop_column('api_rate_per_second')
-
-    with op.batch_alter_table('api_token', schema=None) as batch_op:
-        batch_op.drop_column('bucket_grant')
-        batch_op.drop_column('bucket_at')
-        batch_op.drop_column('bucket_tokens')
-        batch_op.drop_column('scope')
+    for column in ('api_burst', 'api_rate_per_second'):
+        op.drop_column('tenant', column)
+    for column in ('bucket_grant', 'bucket_at', 'bucket_tokens', 'scope'):
+        op.drop_column('api_token', column)
 
 
 def data_upgrades() -> None:
