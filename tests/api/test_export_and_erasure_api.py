@@ -55,7 +55,11 @@ async def test_csv_has_every_lead_column_live_scores_and_escapes_formulas(api: A
 async def test_ndjson_keeps_values_as_they_are_and_scores_live(api: Api):
     lead = await api.create_lead(name="=plain", phone="+971501234567")
     await api.event(lead["id"], "qr_scan")
-    api.clock.now += timedelta(days=30)  # recency points are gone by now
+    [fresh] = rows_of_ndjson((await api.get("/leads/export?format=ndjson")).text)
+    scored = await api.lead(lead["id"])
+    assert fresh["score_valid_until"] == scored["score_valid_until"] is not None
+    assert fresh["lead_score"] == scored["lead_score"]
+    api.clock.now += timedelta(days=30)  # recency points are gone by now, though no sweep ran
     live = await api.lead(lead["id"])
 
     response = await api.get("/leads/export?format=ndjson")

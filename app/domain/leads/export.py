@@ -1,10 +1,10 @@
 """Every lead of a tenant out, as CSV or NDJSON, streamed in constant memory.
 
 The columns are the lead table's own (so a column added later is exported too), with the
-score and temperature computed live by the tenant's rule, and the interaction total. Rows are
-read through a server-side cursor in batches and encoded batch by batch; the export runs in a
-reading unit of work of its own, since it outlives the request's (which ends when the response
-starts).
+score, temperature and next boundary computed live by the tenant's rule (its SQL form, which a
+property test holds equal to `RuleSet.score`), and the interaction total. Rows are read through
+a server-side cursor in batches and encoded batch by batch; the export runs in a reading unit
+of work of its own, since it outlives the request's (which ends when the response starts).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from app.domain.clock import Clock, system_clock
 from app.domain.errors import InvalidInput
 from app.domain.leads.models import Lead
 from app.domain.leads.queries import LeadFilters
-from app.domain.scoring import LeadState
 from app.domain.tenants.rules import rules_for
 
 BATCH = 1_000
@@ -59,7 +58,7 @@ class ExportFormat(enum.StrEnum):
 
 def export_columns() -> list[str]:
     """The table's columns in their order, then the computed ones."""
-    return [c.name for c in LEAD_TABLE.columns if c.name not in _NOT_EXPORTED] + list(COMPUTED)
+    return [c.name for c in _exported()] + list(COMPUTED)
 
 
 def escape_formula(text: str) -> str:
@@ -82,30 +81,29 @@ class LeadExport:
 
     async def _rows(
         self, tenant_id: uuid.UUID, conditions: list[sa.ColumnElement[bool]]
-    ) -> AsyncIterator[list[dict[str, Any]]]:
-        columns = [c for c in LEAD_TABLE.columns if c.name not in _NOT_EXPORTED]
-        stmt = (
-            sa.select(*columns)
-            .where(LEAD_TABLE.c.tenant_id == tenant_id, *conditions)
-            .order_by(LEAD_TABLE.c.lead_score.desc(), LEAD_TABLE.c.created_at.desc(), LEAD_TABLE.c.id.desc())
-            .execution_options(yield_per=BATCH)
-        )
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """Batches of rows, each value in `export_columns()` order."""
         with reads_only():
             async with unit_of_work(self.sessions) as session:
                 rules = await rules_for(session, tenant_id)
-                now = self.clock()
+                live = rules.sql_values(LEAD_TABLE, self.clock())
+                c = LEAD_TABLE.c
+                stmt = (
+                    sa.select(
+                        *(live[col.name].label(col.name) if col.name in live else col for col in _exported()),
+                        (c.qr_scan_count + c.catalog_views + c.messages_count).label("total_interactions"),
+                    )
+                    .where(c.tenant_id == tenant_id, *conditions)
+                    .order_by(c.lead_score.desc(), c.created_at.desc(), c.id.desc())
+                    .execution_options(yield_per=BATCH)
+                )
                 result = await session.stream(stmt)
-                async for batch in result.mappings().partitions(BATCH):
-                    yield [_scored(dict(row), rules, now) for row in batch]
+                async for batch in result.partitions(BATCH):
+                    yield [tuple(row) for row in batch]
 
 
-def _scored(row: dict[str, Any], rules: Any, now: datetime) -> dict[str, Any]:
-    score = rules.score(LeadState.of(row), now)
-    row["lead_score"] = score.total
-    row["temperature"] = score.temperature.value
-    row["score_valid_until"] = score.next_boundary
-    row["total_interactions"] = row["qr_scan_count"] + row["catalog_views"] + row["messages_count"]
-    return row
+def _exported() -> list[sa.Column[Any]]:
+    return [c for c in LEAD_TABLE.columns if c.name not in _NOT_EXPORTED]
 
 
 def _plain(value: Any) -> Any:
@@ -118,33 +116,54 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> Any:
-    value = _plain(value)
-    if value is None:
-        return ""
-    return escape_formula(value) if isinstance(value, str) else value
+def _text_cell(value: str | None) -> str | None:
+    return "'" + value if value and value.startswith(FORMULA_STARTS) else value
 
 
-async def _csv(batches: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[bytes]:
-    columns = export_columns()
+def _time_cell(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _csv_converters() -> list[tuple[int, Callable[[Any], Any]]]:
+    """Which cells need more than the csv module does (None is an empty cell, enums and UUIDs
+    print as their value), decided once from the column types: free text is escaped against
+    formulas, times are ISO-8601."""
+    converters = []
+    for index, column in enumerate(_exported()):
+        if isinstance(column.type, sa.Enum):
+            continue  # a closed vocabulary: nothing a spreadsheet would run
+        try:
+            python_type = getattr(column.type, "impl", column.type).python_type
+        except NotImplementedError:
+            continue
+        if python_type is str:
+            converters.append((index, _text_cell))
+        elif python_type is datetime:
+            converters.append((index, _time_cell))
+    return converters
+
+
+async def _csv(batches: AsyncIterator[list[tuple[Any, ...]]]) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(columns)
+    writer.writerow(export_columns())
     yield _drain(buffer)
+    converters = _csv_converters()
     async for batch in batches:
-        writer.writerows([_cell(row.get(name)) for name in columns] for row in batch)
+        for row in batch:
+            cells = list(row)
+            for index, convert in converters:
+                cells[index] = convert(cells[index])
+            writer.writerow(cells)
         yield _drain(buffer)
 
 
-async def _ndjson(batches: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[bytes]:
+async def _ndjson(batches: AsyncIterator[list[tuple[Any, ...]]]) -> AsyncIterator[bytes]:
     columns = export_columns()
-    encoder = msgspec.json.Encoder()
+    # msgspec writes datetimes as RFC 3339 and UUIDs as text itself; enums go by value.
+    encoder = msgspec.json.Encoder(enc_hook=_plain)
     async for batch in batches:
-        yield b"".join(_line(encoder, {name: _plain(row.get(name)) for name in columns}) for row in batch)
-
-
-def _line(encoder: msgspec.json.Encoder, record: dict[str, Any]) -> bytes:
-    return encoder.encode(record) + b"\n"
+        yield b"".join(encoder.encode(dict(zip(columns, row, strict=True))) + b"\n" for row in batch)
 
 
 def _drain(buffer: io.StringIO) -> bytes:
