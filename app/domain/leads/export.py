@@ -46,7 +46,7 @@ class ExportFormat(enum.StrEnum):
 
     @property
     def media_type(self) -> str:
-        return "text/csv; charset=utf-8" if self is ExportFormat.CSV else "application/x-ndjson"
+        return "text/csv" if self is ExportFormat.CSV else "application/x-ndjson"
 
     @classmethod
     def parse(cls, value: str) -> ExportFormat:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Schema
+from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -36,6 +39,21 @@ MAX_PAGE = 500
 def _split(values: list[str] | None) -> list[str]:
     """`?temperature=hot&temperature=burning` and `?temperature=hot,burning` alike."""
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+@dataclass
+class ExportOperation(Operation):
+    """The export's 200 is a file: CSV or NDJSON, as `format` asks."""
+
+    def __post_init__(self) -> None:
+        text = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+        self.responses = {
+            **(self.responses or {}),
+            "200": OpenAPIResponse(
+                description="Every lead that matches, one row (CSV) or one JSON object (NDJSON) a line",
+                content={"text/csv": text, ExportFormat.NDJSON.media_type: text},
+            ),
+        }
 
 
 def detail(scored: ScoredLead) -> LeadDetailOut:
@@ -119,6 +137,7 @@ class LeadController(Controller):
             "filters and order. CSV cells starting with =, +, -, @ (or a tab or carriage return) get a "
             "leading ' so a spreadsheet shows them as text rather than running them."
         ),
+        operation_class=ExportOperation,
     )
     async def export_leads(
         self,
