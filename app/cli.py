@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import get_settings
 from app.db import build_db_config, unit_of_work
 from app.domain.errors import DomainError
+from app.domain.tokens.scopes import TokenScope
 
 T = TypeVar("T")
 
@@ -88,6 +89,30 @@ def create_tenant(
     else:
         click.echo(f"tenant_id: {created.tenant.id}")
         click.echo(f"api_token: {created.api_token}  (shown once; store it now)")
+
+
+@leadheat.command("create-token")
+@click.option("--tenant", "tenant_id", type=click.UUID, required=True)
+@click.option(
+    "--scope",
+    type=click.Choice([s.value for s in TokenScope]),
+    required=True,
+    help="read: GET only; write: all but scoring rules and webhooks; admin: everything.",
+)
+@click.option("--name", default="cli", show_default=True, help="To tell tokens apart on the settings page.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"token": ..., "scope": ...}.')
+def create_token(tenant_id: uuid.UUID, scope: str, name: str, as_json: bool) -> None:
+    """Create an API token for an agency (the secret is shown once)."""
+    from app.domain.tokens.service import TokenService
+
+    async def work(session: AsyncSession) -> Any:
+        return await TokenService(session).issue(tenant_id, name, TokenScope(scope))
+
+    issued = run_with_session(work)
+    if as_json:
+        click.echo(json.dumps({"token": issued.token, "scope": scope}))
+    else:
+        click.echo(f"token: {issued.token}  (scope {scope}; shown once, store it now)")
 
 
 @leadheat.command("rescore")

@@ -60,6 +60,16 @@ def reads_only() -> Iterator[None]:
         _WRITES.reset(token)
 
 
+@contextmanager
+def writing() -> Iterator[None]:
+    """A unit of work begun inside this block writes, even within a reading request."""
+    token = _WRITES.set(True)
+    try:
+        yield
+    finally:
+        _WRITES.reset(token)
+
+
 def set_writes(writes: bool) -> None:
     """For the web unit of work, which decides per request method."""
     _WRITES.set(writes)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import CommandObject, CommandStart, StateFilter
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -26,6 +26,16 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bot.filters import Inline
+from app.bot.forget import (
+    ASK,
+    ERASED,
+    ERASED_BY,
+    FORGET_COMMAND,
+    KEPT,
+    NOTHING_HELD,
+    ForgetButton,
+    confirm_keyboard,
+)
 from app.bot.i18n import LANGUAGES, LeadLanguage, _, in_every_language
 from app.bot.questions import (
     BAD_PHONE,
@@ -177,6 +187,36 @@ def build_router() -> Router:
         welcome = _("Welcome to {agency}! I can send you our catalog and match you with the right homes.")
         replies.add(message.answer(welcome.format(agency=tenant.name), reply_markup=menu()))
         await ask(message, ORDER[0], tenant, state, replies, edit=False)
+
+    @router.message(Command(FORGET_COMMAND))
+    async def forget(message: Message, state: FSMContext, replies: Replies) -> None:
+        """Asks before erasing; nothing is recorded (a stranger's /forget creates no lead)."""
+        await state.set_state(None)
+        replies.add(message.answer(_(ASK), reply_markup=confirm_keyboard()))
+
+    @router.callback_query(ForgetButton.filter())
+    async def forget_confirmed(
+        query: CallbackQuery,
+        callback_data: ForgetButton,
+        state: FSMContext,
+        ctx: BotContext,
+        leads: LeadService,
+        replies: Replies,
+    ) -> None:
+        replies.add(query.answer())
+        if not isinstance(query.message, Message):
+            return
+        if not callback_data.confirm:
+            replies.add(query.message.edit_text(_(KEPT)))
+            return
+        lead_id = await leads.telegram_lead_id(ctx.tenant_id, query.from_user.id)
+        if lead_id is None:
+            replies.add(query.message.edit_text(_(NOTHING_HELD)))
+            return
+        await leads.erase(ctx.tenant_id, lead_id, erased_by=ERASED_BY)
+        ctx.known_leads.pop(query.from_user.id, None)
+        await state.clear()  # their answers and language go too
+        replies.add(query.message.edit_text(_(ERASED)))
 
     @router.callback_query(AnswerButton.filter())
     async def answer(

@@ -34,6 +34,7 @@ from app.domain.leads.checks import (
     interaction_type,
 )
 from app.domain.leads.payloads import check_payload
+from app.domain.leads.results import KEY_OF_ANOTHER_LEAD
 from app.domain.leads.statements import EVENT, INSERT_EVENT, LEAD, event_values
 from app.domain.scoring import COUNTER_FIELDS, LeadState
 from app.domain.tenants.rules import rules_for
@@ -129,10 +130,13 @@ class BulkIntake:
                     Rejected(item.index, "No such lead.", "lead_id" if item.lead_id else "external_id")
                 )
             elif item.key is not None and item.key in seen:
-                duplicates += 1
+                if seen[item.key] == lead_id:
+                    duplicates += 1
+                else:  # as the single endpoint answers: a conflict, not a duplicate
+                    rejected.append(Rejected(item.index, KEY_OF_ANOTHER_LEAD, "idempotency_key"))
             else:
                 if item.key is not None:
-                    seen.add(item.key)
+                    seen[item.key] = lead_id
                 per_lead[lead_id].append(item)
 
         event_rows: list[dict[str, Any]] = []
@@ -270,15 +274,16 @@ class BulkIntake:
             states.update({row.id: LeadState.of(row._mapping) for row in rows})
         return states
 
-    async def _existing_keys(self, tenant_id: uuid.UUID, keys: list[str | None]) -> set[str]:
-        found: set[str] = set()
+    async def _existing_keys(self, tenant_id: uuid.UUID, keys: list[str | None]) -> dict[str, uuid.UUID]:
+        """The keys already used, each with the lead it was used for."""
+        found: dict[str, uuid.UUID] = {}
         for chunk in _chunks(sorted({k for k in keys if k})):
-            rows = await self.session.scalars(
-                sa.select(EVENT.c.idempotency_key).where(
+            rows = await self.session.execute(
+                sa.select(EVENT.c.idempotency_key, EVENT.c.lead_id).where(
                     EVENT.c.tenant_id == tenant_id, EVENT.c.idempotency_key.in_(chunk)
                 )
             )
-            found.update(rows)
+            found.update({key: lead_id for key, lead_id in rows})
         return found
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from advanced_alchemy.types import JsonB
+from advanced_alchemy.types import GUID, JsonB
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -107,3 +107,14 @@ class LeadEvent(TenantScoped, Base):
         UniqueConstraint("tenant_id", "idempotency_key", name="uq_lead_event_tenant_key"),
         Index("ix_lead_event_lead_time", "tenant_id", "lead_id", "occurred_at"),
     )
+
+
+class LeadErasure(TenantScoped, Base):
+    """What is left of an erased lead: who erased which lead id, and when; no personal data."""
+
+    __tablename__ = "lead_erasure"
+
+    # Not a foreign key: the lead row is gone.
+    lead_id: Mapped[uuid.UUID] = mapped_column(GUID)
+    erased_by: Mapped[str] = mapped_column(String(200))
+    erased_at: Mapped[datetime] = mapped_column(DateTimeUTC)

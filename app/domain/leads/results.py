@@ -39,11 +39,12 @@ class EarlierEvent:
         return cls(*(getattr(row, f"{prefix}{name}") for name in EARLIER_COLUMNS))
 
 
+KEY_OF_ANOTHER_LEAD = "This idempotency_key was already used for another lead; use a new key."
+
+
 def replayed(earlier: EarlierEvent, lead_id: uuid.UUID) -> InteractionResult:
     if earlier.lead_id != lead_id:
-        raise Conflict(
-            "This idempotency_key was already used for another lead; use a new key.", "idempotency_key"
-        )
+        raise Conflict(KEY_OF_ANOTHER_LEAD, "idempotency_key")
     return InteractionResult(
         earlier.id,
         earlier.lead_id,

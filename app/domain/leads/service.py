@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from app.domain.leads.commands import LeadCommands
+from app.domain.leads.erasure import LeadErasing
 from app.domain.leads.queries import Cursor, LeadFilters, ScoredLead
 from app.domain.leads.rescoring import LeadRescoring
 from app.domain.leads.results import InteractionResult
@@ -22,6 +23,11 @@ class LeadService(LeadCommands):
     @property
     def rescoring(self) -> LeadRescoring:
         return LeadRescoring(self.session, self.clock, self.notify)
+
+    async def erase(self, tenant_id: uuid.UUID, lead_id: uuid.UUID, *, erased_by: str) -> None:
+        """Erase the person (GDPR-style): the lead and its events; one audit line stays."""
+        erasing = LeadErasing(self.session, self.clock, self.notify)
+        await erasing.erase(tenant_id, lead_id, erased_by=erased_by)
 
     async def rescore_tenant(self, tenant_id: uuid.UUID, rules: RuleSet | None = None) -> int:
         return await self.rescoring.rescore_tenant(tenant_id, rules)

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.base import Base, DateTimeUTC, TenantScoped
 
+DEFAULT_API_RATE = 50
+DEFAULT_API_BURST = 100
+
 
 class Tenant(Base):
     __tablename__ = "tenant"
@@ -26,6 +29,13 @@ class Tenant(Base):
     bot_token_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
     # none, pending (not yet tried), working, rejected (Telegram refused the token)
     bot_status: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    # Each API token's rate limit: requests per second on average, and the burst above it.
+    api_rate_per_second: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_API_RATE, server_default=str(DEFAULT_API_RATE)
+    )
+    api_burst: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_API_BURST, server_default=str(DEFAULT_API_BURST)
+    )
 
 
 class ScoringRuleSet(TenantScoped, Base):

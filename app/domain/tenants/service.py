@@ -25,6 +25,8 @@ from app.domain.tenants.rules import parse_rules, temperature_counts
 from app.domain.text import check_text
 from app.domain.tokens.service import TokenService
 
+MAX_API_RATE = 10_000
+
 
 @dataclass(frozen=True)
 class NewTenant:
@@ -130,6 +132,21 @@ class TenantService:
         await self.session.flush()
         return rules, changed
 
+    async def patch_rules(
+        self, tenant_id: uuid.UUID, changes: dict[str, Any], *, changed_by: str
+    ) -> tuple[RuleSet, int]:
+        """Change only the rules in `changes` (a list such as recency_tiers is replaced whole)."""
+        current = parse_rules((await self._rule_row(tenant_id, lock=True)).rules).to_dict()
+        return await self.save_rules(tenant_id, {**current, **changes}, changed_by=changed_by)
+
+    async def set_api_rate_limit(self, tenant_id: uuid.UUID, per_second: Any, burst: Any) -> Tenant:
+        """Each API token's limit: requests a second, and the burst above it (taken within a second)."""
+        tenant = await self.get(tenant_id)
+        tenant.api_rate_per_second = _whole("per_second", per_second, 1, MAX_API_RATE)
+        tenant.api_burst = _whole("burst", burst, 1, MAX_API_RATE)
+        await self.session.flush()
+        return tenant
+
     async def rule_history(self, tenant_id: uuid.UUID) -> list[ScoringRuleChange]:
         result = await self.session.scalars(
             sa.select(ScoringRuleChange)
@@ -149,6 +166,13 @@ class TenantService:
             self.session.add(row)
             await self.session.flush()
         return row
+
+
+def _whole(field: str, raw: Any, low: int, high: int) -> int:
+    text = str(raw).strip()
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise InvalidInput(f"{field} must be a whole number from {low} to {high}.", field)
+    return int(text)
 
 
 def _clean_email(raw: str) -> str:

@@ -13,7 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.clock import Clock, system_clock
 from app.domain.errors import NotFound
+from app.domain.tenants.models import Tenant
+from app.domain.tokens.limits import LIMITER, Admission, TokenLimits
 from app.domain.tokens.models import ApiToken
+from app.domain.tokens.scopes import DEFAULT_SCOPE, TokenScope
 
 TOKEN_PREFIX = "lh_"
 # How long this process trusts a token it has looked up: a revocation made by another process
@@ -33,6 +36,8 @@ class TokenIdentity:
     tenant_id: uuid.UUID
     token_id: uuid.UUID
     name: str
+    scope: TokenScope
+    limits: TokenLimits
 
 
 class TrustedTokens:
@@ -73,10 +78,18 @@ class TokenService:
         self.session = session
         self.clock = clock
 
-    async def issue(self, tenant_id: uuid.UUID, name: str) -> IssuedToken:
+    async def issue(self, tenant_id: uuid.UUID, name: str, scope: TokenScope = DEFAULT_SCOPE) -> IssuedToken:
         """Create a token in the caller's unit of work."""
+        if await self.session.get(Tenant, tenant_id) is None:
+            raise NotFound("No such agency.")
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = ApiToken(tenant_id=tenant_id, name=name, prefix=secret[:10], token_hash=digest(secret))
+        row = ApiToken(
+            tenant_id=tenant_id,
+            name=name,
+            prefix=secret[:10],
+            token_hash=digest(secret),
+            scope=TokenScope(scope).value,
+        )
         self.session.add(row)
         await self.session.flush()
         return IssuedToken(row.id, secret)
@@ -87,18 +100,41 @@ class TokenService:
             select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
         )
 
+    @staticmethod
+    def trusted(token: str) -> TokenIdentity | None:
+        """Who a token is, if this process looked it up in the last second (no query)."""
+        return TRUSTED.get(digest(token))
+
     async def identify(self, token: str) -> TokenIdentity | None:
-        """Who a live token is (tenant, id, name); trusted for a second once looked up."""
+        """Who a live token is (tenant, id, name, scope, its agency's rate limit); trusted for a
+        second once looked up."""
         token_digest = digest(token)
         known = TRUSTED.get(token_digest)
         if known is not None:
             return known
-        row = await self.lookup(token)
+        row = (
+            await self.session.execute(
+                select(ApiToken, Tenant.api_rate_per_second, Tenant.api_burst)
+                .join(Tenant, Tenant.id == ApiToken.tenant_id)
+                .where(ApiToken.token_hash == token_digest, ApiToken.revoked_at.is_(None))
+            )
+        ).first()
         if row is None:
             return None
-        identity = TokenIdentity(row.tenant_id, row.id, row.name)
+        found, per_second, burst = row
+        identity = TokenIdentity(
+            found.tenant_id, found.id, found.name, TokenScope(found.scope), TokenLimits(per_second, burst)
+        )
         TRUSTED.put(token_digest, identity)
         return identity
+
+    async def admit(self, identity: TokenIdentity) -> Admission:
+        """Spend one request of the token's rate limit (this process's allowance, or a refill)."""
+        now = self.clock()
+        local = LIMITER.admit_locally(identity.token_id, identity.limits, now.timestamp())
+        if local is not None:
+            return local
+        return await LIMITER.admit(self.session, identity.token_id, identity.limits, now)
 
     async def tenant_of(self, token: str) -> uuid.UUID | None:
         """The tenant a live token belongs to, or None."""
@@ -121,3 +157,4 @@ class TokenService:
         if result.rowcount == 0:
             raise NotFound("No such live API token.")
         TRUSTED.forget(token_id)
+        LIMITER.forget(token_id)

@@ -9,6 +9,7 @@ from app.web.api.auth import BEARER_SCHEME, authenticate, provide_caller
 from app.web.api.events import BulkEventController
 from app.web.api.imports import LeadImportController
 from app.web.api.leads import LeadController
+from app.web.api.rate_headers import rate_limit_headers
 from app.web.api.rules import ScoringRulesController
 from app.web.api.schemas import ErrorOut
 from app.web.api.webhooks import WebhookController
@@ -30,6 +31,7 @@ def api_router() -> Router:
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
         security=[{BEARER_SCHEME: []}],
         request_max_body_size=MAX_BODY,
+        middleware=[rate_limit_headers],
     )
 
 

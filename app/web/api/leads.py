@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Schema
+from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.response import Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from app.domain.leads.checks import API_EVENT_TYPES, interaction_type
+from app.domain.leads.export import ExportFormat, LeadExport
 from app.domain.leads.service import LeadFilters, LeadService, ScoredLead
 from app.domain.text import check_time
 from app.web.api.auth import ApiCaller
@@ -26,7 +31,7 @@ from app.web.api.schemas import (
     LeadFields,
     LeadOut,
 )
-from app.web.deps import provide_lead_service
+from app.web.deps import provide_lead_export, provide_lead_service
 
 MAX_PAGE = 500
 
@@ -36,16 +41,60 @@ def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
+@dataclass
+class ExportOperation(Operation):
+    """The export's 200 is a file: CSV or NDJSON, as `format` asks."""
+
+    def __post_init__(self) -> None:
+        text = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+        self.responses = {
+            **(self.responses or {}),
+            "200": OpenAPIResponse(
+                description="Every lead that matches, one row (CSV) or one JSON object (NDJSON) a line",
+                content={"text/csv": text, ExportFormat.NDJSON.media_type: text},
+            ),
+        }
+
+
 def detail(scored: ScoredLead) -> LeadDetailOut:
     base = LeadOut.of(scored.lead, scored.score)
     fields = {name: getattr(base, name) for name in base.__struct_fields__}
     return LeadDetailOut(**fields, score_breakdown=BreakdownOut.of(scored.score))
 
 
+TemperatureQuery = Annotated[
+    list[str] | None, QueryParameter(description="burning, hot, warm or cold; repeat or comma-separate")
+]
+SearchQuery = Annotated[
+    str | None, QueryParameter(description="Part of the name or phone number", max_length=200)
+]
+StatusQuery = Annotated[list[str] | None, QueryParameter(description="new, contacted, ...; repeatable")]
+SinceQuery = Annotated[datetime | None, QueryParameter(description="ISO-8601 with offset")]
+
+
+def list_filters(
+    temperature: list[str] | None,
+    status: list[str] | None,
+    q: str | None,
+    updated_since: datetime | None,
+    **more: object,
+) -> LeadFilters:
+    return LeadFilters(
+        temperatures=_split(temperature),
+        statuses=_split(status),
+        query=q,
+        updated_since=_aware(updated_since),
+        **more,  # type: ignore[arg-type]
+    )
+
+
 class LeadController(Controller):
     path = "/leads"
     tags = ["leads"]
-    dependencies = {"leads": Provide(provide_lead_service, sync_to_thread=False)}
+    dependencies = {
+        "leads": Provide(provide_lead_service, sync_to_thread=False),
+        "export": Provide(provide_lead_export, sync_to_thread=False),
+    }
 
     @get(
         "/",
@@ -62,37 +111,51 @@ class LeadController(Controller):
         request: Request,
         caller: NamedDependency[ApiCaller],
         leads: NamedDependency[LeadService],
-        temperature: Annotated[
-            list[str] | None,
-            QueryParameter(description="burning, hot, warm or cold; repeat or comma-separate"),
-        ] = None,
-        q: Annotated[
-            str | None, QueryParameter(description="Part of the name or phone number", max_length=200)
-        ] = None,
-        status: Annotated[
-            list[str] | None, QueryParameter(description="new, contacted, ...; repeatable")
-        ] = None,
-        updated_since: Annotated[datetime | None, QueryParameter(description="ISO-8601 with offset")] = None,
+        temperature: TemperatureQuery = None,
+        q: SearchQuery = None,
+        status: StatusQuery = None,
+        updated_since: SinceQuery = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=400)] = None,
     ) -> Response[list[LeadOut]]:
         after = decode_cursor(cursor) if cursor else None
         walk_started_at = after.walk_started_at if after else leads.clock()
         page = await leads.list(
-            caller.tenant_id,
-            LeadFilters(
-                temperatures=_split(temperature),
-                statuses=_split(status),
-                query=q,
-                updated_since=_aware(updated_since),
-                limit=limit,
-                after=after,
-            ),
+            caller.tenant_id, list_filters(temperature, status, q, updated_since, limit=limit, after=after)
         )
         headers = {}
         if len(page) == limit:
             headers["Link"] = next_link(request, encode_cursor(walk_started_at, page[-1].lead))
         return Response([LeadOut.of(s.lead, s.score) for s in page], headers=headers)
+
+    @get(
+        "/export",
+        responses=API_ERRORS,
+        summary="Every lead, streamed as CSV or NDJSON",
+        description=(
+            "All the lead's fields, the live score and temperature, and the counts, with the list's "
+            "filters and order. CSV cells starting with =, +, -, @ (or a tab or carriage return) get a "
+            "leading ' so a spreadsheet shows them as text rather than running them."
+        ),
+        operation_class=ExportOperation,
+    )
+    async def export_leads(
+        self,
+        caller: NamedDependency[ApiCaller],
+        export: NamedDependency[LeadExport],
+        format: Annotated[str, QueryParameter(description="csv or ndjson", max_length=10)] = "csv",
+        temperature: TemperatureQuery = None,
+        q: SearchQuery = None,
+        status: StatusQuery = None,
+        updated_since: SinceQuery = None,
+    ) -> Stream:
+        kind = ExportFormat.parse(format)
+        body = export.stream(caller.tenant_id, list_filters(temperature, status, q, updated_since), kind)
+        return Stream(
+            body,
+            media_type=kind.media_type,
+            headers={"Content-Disposition": f'attachment; filename="leads.{kind.value}"'},
+        )
 
     @get("/{lead_id:uuid}", summary="One lead with its score breakdown", responses=API_ERRORS)
     async def get_lead(
@@ -131,6 +194,25 @@ class LeadController(Controller):
         data: JSONBody[LeadFields],
     ) -> LeadDetailOut:
         return detail(await leads.update_profile(caller.tenant_id, lead_id, data.given(), source="api"))
+
+    @delete(
+        "/{lead_id:uuid}",
+        responses=API_ERRORS,
+        summary="Erase the person: the lead and its events",
+        description=(
+            "For a person who asks to be forgotten: the lead, its events (messages, voice notes, "
+            "catalog views) are deleted; one audit line (which token erased which lead id, when) "
+            "stays. 204, and 404 from then on."
+        ),
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def erase_lead(
+        self,
+        caller: NamedDependency[ApiCaller],
+        leads: NamedDependency[LeadService],
+        lead_id: FromPath[uuid.UUID],
+    ) -> None:
+        await leads.erase(caller.tenant_id, lead_id, erased_by=caller.audit_name)
 
     @post(
         "/{lead_id:uuid}/events",

@@ -1,16 +1,17 @@
-"""A tenant's scoring rules: read, preview, replace (`/api/tenants/{tenant_id}/scoring-rules`)."""
+"""A tenant's scoring rules: read, preview, replace, or change some
+(`/api/tenants/{tenant_id}/scoring-rules`)."""
 
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
 from app.domain.errors import InvalidInput
 from app.domain.scoring import RuleSet
 from app.domain.tenants.service import TenantService
-from app.web.api.auth import ApiCaller
+from app.web.api.auth import NEEDS_SCOPE, ApiCaller
 from app.web.api.schemas import (
     API_ERRORS,
     PreviewOut,
@@ -32,6 +33,10 @@ async def strict_body(request: Request) -> dict:
         raise InvalidInput(f"{field}: {exc}" if field else str(exc), field) from None
 
 
+# Changing (or trying) the rules needs an admin token; reading them any token.
+ADMIN_ONLY = {NEEDS_SCOPE: "admin"}
+
+
 def rules_out(rules: RuleSet) -> ScoringRulesOut:
     return msgspec.convert(rules.to_dict(), ScoringRulesOut)
 
@@ -49,6 +54,7 @@ class ScoringRulesController(Controller):
 
     @put(
         "/",
+        opt=ADMIN_ONLY,
         responses=API_ERRORS,
         summary="Replace the scoring rules; re-scores every lead",
         description=(
@@ -69,8 +75,31 @@ class ScoringRulesController(Controller):
         )
         return SavedRulesOut(rules=rules_out(rules), leads_rescored=changed)
 
+    @patch(
+        "/",
+        opt=ADMIN_ONLY,
+        responses=API_ERRORS,
+        summary="Change only the rules sent; re-scores every lead",
+        description=(
+            "The fields sent replace the current values; every other rule is kept (`recency_tiers`, "
+            "when sent, replaces the whole list). Validated, audited and applied like PUT."
+        ),
+    )
+    async def patch_rules(
+        self,
+        caller: NamedDependency[ApiCaller],
+        tenants: NamedDependency[TenantService],
+        data: JSONBody[ScoringRulesIn],
+        request: Request,
+    ) -> SavedRulesOut:
+        rules, changed = await tenants.patch_rules(
+            caller.tenant_id, await strict_body(request), changed_by=caller.audit_name
+        )
+        return SavedRulesOut(rules=rules_out(rules), leads_rescored=changed)
+
     @post(
         "/preview",
+        opt=ADMIN_ONLY,
         responses=API_ERRORS,
         summary="How many leads each temperature would hold under proposed rules (nothing is saved)",
         status_code=200,

@@ -263,8 +263,10 @@ def _error(description: str) -> ResponseSpec:
 API_ERRORS: dict[int, ResponseSpec] = {
     400: _error("A malformed request the server cannot read (e.g. a broken multipart upload)"),
     401: _error("No API token, or one that is not valid or was revoked"),
+    403: _error("The token's scope does not cover this call; `error` names the scope needed"),
     404: _error("No such lead, or the token belongs to another agency"),
     409: _error("Conflicts with another lead (external_id, idempotency_key)"),
     413: _error("The body is too large (1 MiB; bulk and CSV import: 20 MiB)"),
     422: _error("Bad input; `field` names the field and `error` says how to fix it"),
+    429: _error("Over the token's rate limit; retry after `Retry-After` seconds"),
 }

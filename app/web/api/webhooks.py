@@ -18,7 +18,7 @@ from app.domain.outbox.writer import nudge
 from app.domain.webhooks.models import WebhookDelivery, WebhookEndpoint
 from app.domain.webhooks.service import EVENT_TYPES, MAX_DESCRIPTION, WebhookService
 from app.domain.webhooks.urls import MAX_URL
-from app.web.api.auth import ApiCaller
+from app.web.api.auth import NEEDS_SCOPE, ApiCaller
 from app.web.api.schemas import API_ERRORS
 
 EventName = Annotated[str, Meta(max_length=40, description=", ".join(EVENT_TYPES))]
@@ -88,6 +88,7 @@ def provide_webhook_service(request: Request, db_session: NamedDependency[AsyncS
 class WebhookController(Controller):
     path = "/webhooks"
     tags = ["webhooks"]
+    opt = {NEEDS_SCOPE: "admin"}  # like the scoring rules: only admin tokens
     dependencies = {"webhooks": Provide(provide_webhook_service, sync_to_thread=False)}
 
     @post(

@@ -18,6 +18,7 @@ from app.web.dashboard.auth import (
     provide_agent,
     provide_logged_in_agent,
 )
+from app.web.dashboard.data import DataPages
 from app.web.dashboard.pages import LeadPages
 from app.web.dashboard.profile import ProfilePages
 from app.web.dashboard.settings import SettingsPages
@@ -56,7 +57,7 @@ def dashboard_router() -> Router:
             LoginController,
             Router(
                 path="/",
-                route_handlers=[LeadPages, SettingsPages],
+                route_handlers=[LeadPages, SettingsPages, DataPages],
                 dependencies={"agent": Provide(provide_agent)},
             ),
             # The one page an agent who still has an admin-chosen password may open.

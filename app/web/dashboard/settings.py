@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Awaitable
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +26,7 @@ from app.domain.errors import DomainError, InvalidInput
 from app.domain.scoring import MAX_RECENCY_TIERS, RuleSet
 from app.domain.tenants.models import Tenant
 from app.domain.tenants.service import TenantService
+from app.domain.tokens.scopes import DEFAULT_SCOPE, TokenScope
 from app.domain.tokens.service import TokenService
 
 RULE_FIELDS = [
@@ -48,6 +51,18 @@ RULE_FIELDS = [
 CATALOG_FORM_BYTES = MAX_CATALOG_BYTES + 64 * 1024
 # The form offers a row for every tier the rules allow (fewer would drop saved tiers).
 MAX_TIERS = MAX_RECENCY_TIERS
+
+
+@dataclass
+class TokenForm:
+    name: str = ""
+    scope: str = DEFAULT_SCOPE.value
+
+
+@dataclass
+class RateLimitForm:
+    per_second: str = ""
+    burst: str = ""
 
 
 class Forbidden(DomainError):
@@ -119,6 +134,7 @@ class SettingsPages(Controller):
             "error": None,
             "section": None,
             "new_token": None,
+            "scopes": [s.value for s in TokenScope],
             **extra,
         }
         return Template("settings.html", context=context, status_code=status_code)
@@ -158,11 +174,31 @@ class SettingsPages(Controller):
 
     @post("/tokens", status_code=200)
     async def create_token(
-        self, request: Request, admin: NamedDependency[Agent], db_session: NamedDependency[AsyncSession]
+        self,
+        request: Request,
+        admin: NamedDependency[Agent],
+        db_session: NamedDependency[AsyncSession],
+        data: Annotated[TokenForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Template:
-        name = ((await request.form()).get("name") or "").strip()[:200] or "API token"
-        issued = await TokenService(db_session).issue(admin.tenant_id, name)
+        name = data.name.strip()[:200] or "API token"
+        issued = await TokenService(db_session).issue(admin.tenant_id, name, TokenScope.parse(data.scope))
         return await self._render(request, db_session, admin, new_token=issued.token, section="tokens")
+
+    @post("/rate-limit", status_code=303)
+    async def set_rate_limit(
+        self,
+        request: Request,
+        admin: NamedDependency[Agent],
+        db_session: NamedDependency[AsyncSession],
+        data: Annotated[RateLimitForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template | Redirect:
+        try:
+            await TenantService(db_session).set_api_rate_limit(admin.tenant_id, data.per_second, data.burst)
+        except DomainError as exc:
+            return await self._render(
+                request, db_session, admin, status_code=422, error=exc, section="tokens"
+            )
+        return Redirect("/settings?saved=rate-limit#tokens", status_code=303)
 
     @post("/tokens/{token_id:uuid}/revoke", status_code=303)
     async def revoke_token(
