@@ -26,6 +26,8 @@ class Tenant(Base):
     bot_token_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
     # none, pending (not yet tried), working, rejected (Telegram refused the token)
     bot_status: Mapped[str] = mapped_column(String(16), default="none")
+    # Why leads are won or lost, as the agency words it; None: the default list.
+    outcome_reasons: Mapped[list[str] | None] = mapped_column(JsonB, default=None)
 
 
 class ScoringRuleSet(TenantScoped, Base):
