@@ -29,7 +29,7 @@ class HistoryPoint:
 
 def describe(kind: str, payload: dict[str, Any]) -> str:
     fields = payload.get("fields") if isinstance(payload, dict) else None
-    if isinstance(fields, dict) and fields:
+    if kind != "created" and isinstance(fields, dict) and fields:
         if kind == "status_change" and "status" in fields:
             return f"status → {fields['status']}"
         return f"{kind.replace('_', ' ')}: {', '.join(sorted(fields))}"
