@@ -153,7 +153,8 @@ async def test_second_claim_waits_for_the_first_and_loses(
 async def _someone_waits_for_a_lock(session: AsyncSession) -> bool:
     waiting = await session.scalar(
         sa.text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
     )
     await session.commit()
