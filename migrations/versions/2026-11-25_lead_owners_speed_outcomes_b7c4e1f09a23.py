@@ -1,7 +1,7 @@
-"""lead temperature index
+"""lead owners, speed-to-lead milestones and outcomes
 
 Revision ID: b7c4e1f09a23
-Revises: 21d382921dac
+Revises: a18d2f2be7f5
 Create Date: 2026-11-25 16:30:00.000000
 
 """
@@ -17,6 +17,7 @@ from advanced_alchemy.types.password_hash.argon2 import Argon2Hasher
 from advanced_alchemy.types.password_hash.passlib import PasslibHasher
 from advanced_alchemy.types.password_hash.pwdlib import PwdlibHasher
 from sqlalchemy import Text  # noqa: F401
+from sqlalchemy.dialects import postgresql
 
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ sa.OneTimeCode = OneTimeCode
 
 # revision identifiers, used by Alembic.
 revision = 'b7c4e1f09a23'
-down_revision = '21d382921dac'
+down_revision = 'a18d2f2be7f5'
 branch_labels = None
 depends_on = None
 
@@ -86,7 +87,7 @@ def schema_upgrades() -> None:
         batch_op.create_index('ix_lead_tenant_created', ['tenant_id', 'created_at'], unique=False)
 
     with op.batch_alter_table('tenant', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('outcome_reasons', sa.JsonB(), nullable=True))
+        batch_op.add_column(sa.Column('outcome_reasons', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True))
 
 
 def schema_downgrades() -> None:

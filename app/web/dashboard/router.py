@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from app.domain.errors import DomainError
 from app.web.dashboard.auth import LoginController, LoginRequired, provide_agent
 from app.web.dashboard.pages import LeadPages
+from app.web.dashboard.reports import ReportPages
 from app.web.dashboard.settings import SettingsPages
 
 
@@ -40,7 +41,7 @@ def dashboard_router() -> Router:
             LoginController,
             Router(
                 path="/",
-                route_handlers=[LeadPages, SettingsPages],
+                route_handlers=[LeadPages, SettingsPages, ReportPages],
                 dependencies={"agent": Provide(provide_agent)},
             ),
         ],

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import FormMultiDict, UploadFile
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +22,7 @@ from app.domain.campaigns.service import CampaignService, qr_png, qr_svg
 from app.domain.catalogs.service import MAX_CATALOG_BYTES, CatalogService
 from app.domain.enums import Role
 from app.domain.errors import DomainError, InvalidInput
+from app.domain.leads.outcomes import MAX_REASONS, reasons_of
 from app.domain.scoring import RuleSet
 from app.domain.tenants.models import Tenant
 from app.domain.tenants.service import TenantService
@@ -44,6 +47,11 @@ RULE_FIELDS = [
     ("warm_threshold", "Warm from"),
 ]
 MAX_TIERS = 6
+
+
+@dataclass
+class ReasonsForm:
+    reasons: str = ""  # one a line
 
 
 class Forbidden(DomainError):
@@ -103,12 +111,14 @@ class SettingsPages(Controller):
             "rules": rules,
             "rule_fields": RULE_FIELDS,
             "max_tiers": MAX_TIERS,
+            "max_reasons": MAX_REASONS,
             "counts": counts,
             "history": (await tenants.rule_history(admin.tenant_id))[:5],
             "tokens": await TokenService(session).list(admin.tenant_id),
             "agents": await agents.list_agents(session, admin.tenant_id),
             "campaigns": await CampaignService(session).list(admin.tenant_id),
             "catalogs": await CatalogService(session).list(admin.tenant_id),
+            "reasons": reasons_of(tenant.outcome_reasons if tenant else None),
             "form": {},
             "error": None,
             "section": None,
@@ -230,6 +240,18 @@ class SettingsPages(Controller):
         role = (await request.form()).get("role") or ""
         change = agents.set_role(db_session, admin.tenant_id, agent_id, role, by=admin.id)
         return await self._change(request, db_session, admin, "agents", change)
+
+    @post("/outcome-reasons", status_code=303)
+    async def set_outcome_reasons(
+        self,
+        request: Request,
+        admin: NamedDependency[Agent],
+        db_session: NamedDependency[AsyncSession],
+        data: Annotated[ReasonsForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template | Redirect:
+        tenants = TenantService(db_session, request.app.state.clock)
+        change = tenants.set_outcome_reasons(admin.tenant_id, data.reasons)
+        return await self._change(request, db_session, admin, "outcomes", change)
 
     @post("/bot", status_code=303)
     async def set_bot(

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 
-from app.web.dashboard.formatting import TEMPERATURES, ago, budget, is_rtl, label
+from app.web.dashboard.formatting import TEMPERATURES, ago, budget, duration, is_rtl, label
 
 
 def local_time(moment: datetime | None, tenant: object) -> str:
@@ -23,4 +23,4 @@ def local_time(moment: datetime | None, tenant: object) -> str:
 def configure(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.globals.update(temperatures=TEMPERATURES, budget=budget, ago=ago, local_time=local_time)
-    env.filters.update(rtl=is_rtl, label=label)
+    env.filters.update(rtl=is_rtl, label=label, duration=duration)
