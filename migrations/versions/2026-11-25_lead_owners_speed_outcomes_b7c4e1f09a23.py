@@ -6,6 +6,7 @@ Create Date: 2026-11-25 16:30:00.000000
 
 """
 
+import contextlib
 import warnings
 from typing import TYPE_CHECKING
 
@@ -52,16 +53,40 @@ depends_on = None
 def upgrade() -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning)
-        with op.get_context().autocommit_block():
+        with op.get_context().autocommit_block(), _sqlite_foreign_keys_off():
             schema_upgrades()
             data_upgrades()
 
 def downgrade() -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning)
-        with op.get_context().autocommit_block():
+        with op.get_context().autocommit_block(), _sqlite_foreign_keys_off():
             data_downgrades()
             schema_downgrades()
+
+
+@contextlib.contextmanager
+def _sqlite_foreign_keys_off():
+    """SQLite's batch mode copies `lead` to a new table and drops the old one; with foreign keys
+    on, that drop would cascade to every lead_event row. Off while the tables are rebuilt. The
+    app's SQLite connections BEGIN by themselves (even here), and the pragma is ignored inside a
+    transaction: so end it, set the pragma, and begin again."""
+    bind = op.get_bind()
+    sqlite = bind.dialect.name == 'sqlite'
+
+    def foreign_keys(state: str) -> None:
+        bind.exec_driver_sql('COMMIT')
+        bind.exec_driver_sql(f'PRAGMA foreign_keys={state}')
+        bind.exec_driver_sql('BEGIN')
+
+    if sqlite:
+        foreign_keys('OFF')
+    try:
+        yield
+    finally:
+        if sqlite:
+            foreign_keys('ON')
+
 
 _TEMPERATURES = ("burning", "hot", "warm", "cold")
 
@@ -99,6 +124,11 @@ def schema_downgrades() -> None:
         batch_op.drop_index('ix_lead_tenant_created')
         batch_op.drop_index('ix_lead_tenant_assigned_agent')
         batch_op.drop_constraint(batch_op.f('fk_lead_assigned_agent_id_agent'), type_='foreignkey')
+        if op.get_bind().dialect.name == 'sqlite':
+            # SQLite's table copy would keep the enums' CHECKs on the dropped columns; PostgreSQL
+            # drops a column's CHECK with the column.
+            batch_op.drop_constraint(op.f('ck_lead_lead_peak_temperature'), type_='check')
+            batch_op.drop_constraint(op.f('ck_lead_lead_contacted_temperature'), type_='check')
         batch_op.drop_column('peak_temperature')
         batch_op.drop_column('contacted_temperature')
         batch_op.drop_column('first_contacted_at')
