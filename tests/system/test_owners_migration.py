@@ -34,7 +34,8 @@ def _lead(tenant: str, name: str, temperature: str, status: str) -> tuple[str, d
         "INSERT INTO lead (id, tenant_id, name, status, notes, qr_scan_count, catalog_views, messages_count, "
         "voice_messages_count, lead_score, temperature, created_at, updated_at) VALUES "
         "(:id, :tenant, :name, :status, '', 0, 0, 0, 0, 0, :temperature, :t, :updated)",
-        {"id": str(uuid.uuid4()), "tenant": tenant, "name": name, "status": status, "temperature": temperature,
+        {"id": str(uuid.uuid4()), "tenant": tenant, "name": name, "status": status,
+         "temperature": temperature,
          "t": T, "updated": T + timedelta(hours=2)},
     )  # fmt: skip
 
@@ -60,7 +61,8 @@ def test_upgrade_fills_milestones_from_events_then_downgrades(empty_database_url
         _run(
             url,
             (
-                "INSERT INTO tenant (id, name, currency, phone_region, time_zone, areas, bot_status, created_at, "
+                "INSERT INTO tenant (id, name, currency, phone_region, time_zone, areas, bot_status, "
+                "created_at, "
                 "updated_at) VALUES (:id, 'Old Agency', 'AED', 'AE', 'Asia/Dubai', '[]', 'none', :t, :t)",
                 {"id": tenant, "t": T},
             ),
