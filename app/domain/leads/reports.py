@@ -40,10 +40,10 @@ class BandConversion:
 
 @dataclass(frozen=True, slots=True)
 class OutOfOrder:
-    """A hotter band converting worse than a cooler one."""
+    """A hotter band converting worse than cooler ones."""
 
     hotter: BandConversion
-    cooler: BandConversion
+    coolers: tuple[BandConversion, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +64,14 @@ class SpeedToLead:
 
 
 def out_of_order(bands: list[BandConversion]) -> list[OutOfOrder]:
-    """Each pair of bands (big enough to judge) where the hotter converts worse than the cooler."""
+    """Each band (big enough to judge) that converts worse than cooler ones, with those."""
     judged = [b for b in bands if b.leads >= MIN_BAND_LEADS]
-    return [
-        OutOfOrder(hot, cool)
-        for i, hot in enumerate(judged)
-        for cool in judged[i + 1 :]
-        if hot.conversion_rate < cool.conversion_rate
-    ]
+    found = []
+    for i, hot in enumerate(judged):
+        coolers = tuple(cool for cool in judged[i + 1 :] if hot.conversion_rate < cool.conversion_rate)
+        if coolers:
+            found.append(OutOfOrder(hot, coolers))
+    return found
 
 
 def _band() -> sa.ColumnElement[str]:
