@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
 from app.domain.agents.models import Agent
-from app.domain.clock import Clock, system_clock
+from app.domain.agents.service import invite
+from app.domain.clock import Clock, FrozenClock, system_clock
 from app.domain.enums import EventType
+from app.domain.leads.outcomes import DEFAULT_OUTCOME_REASONS
 from app.domain.leads.service import LeadService
 from app.domain.tenants.service import TenantService
 from app.domain.tokens.service import TokenService
@@ -138,10 +140,12 @@ async def seed_demo(session: AsyncSession, clock: Clock = system_clock) -> DemoI
 async def add_sample_leads(
     session: AsyncSession, tenant_id: uuid.UUID, clock: Clock = system_clock, count: int = 60, seed: int = 7
 ) -> None:
-    """Leads with events spread over the last week, recorded through the lead service."""
+    """Leads with events spread over the last week, recorded through the lead service, each at
+    the moment it happened (so speed-to-lead, the score history and the report have a past);
+    some claimed by the demo agents, contacted, won or lost."""
     rng = random.Random(seed)
-    leads = LeadService(session, clock)
     now = clock()
+    team = await _demo_agents(session, tenant_id)
     languages = ["en", "fa", "ar"]
     profiles = ["burning"] * 10 + ["hot"] * 15 + ["warm"] * 20 + ["cold"] * 15
     for i in range(count):
@@ -149,6 +153,10 @@ async def add_sample_leads(
         language = languages[i % 3]
         name = NAMES[language][(i // 3) % len(NAMES[language])]
         fields, events, last_age = _sample(rng, kind)
+        status = fields.pop("status", None)
+        times = _spread(rng, now - last_age, len(events))
+        moment = FrozenClock((times[0] if times else now - last_age) - timedelta(minutes=rng.randint(1, 30)))
+        leads = LeadService(session, moment)
         scored = await leads.create(
             tenant_id,
             {
@@ -159,8 +167,8 @@ async def add_sample_leads(
             },
             source="demo",
         )
-        times = _spread(rng, now - last_age, len(events))
-        for event_type, at in zip(events, times, strict=True):
+        followed = False
+        for position, (event_type, at) in enumerate(zip(events, times, strict=True)):
             payload: dict[str, Any] = {}
             if event_type is EventType.MESSAGE:
                 payload = {
@@ -174,9 +182,57 @@ async def add_sample_leads(
                         ]
                     )
                 }
-            await leads.record(
+            moment.now = at
+            result = await leads.record(
                 tenant_id, scored.lead.id, event_type, occurred_at=at, payload=payload, source="demo"
             )
+            # Agents answer a lead that just turned hot within minutes to hours, before its next move.
+            answer_at = at + timedelta(minutes=rng.randint(3, 240))
+            next_move = times[position + 1] if position + 1 < len(times) else now
+            turned = result.temperature == "burning" if kind == "burning" else result.temperature == "hot"
+            if not followed and turned and answer_at <= next_move:
+                moment.now = answer_at
+                await _follow_up(rng, leads, now, tenant_id, scored.lead.id, kind, status, team)
+                followed = True
+        if not followed:
+            moment.now = min(moment.now + timedelta(minutes=rng.randint(3, 90)), now)
+            await _follow_up(rng, leads, now, tenant_id, scored.lead.id, kind, status, team)
+
+
+async def _demo_agents(session: AsyncSession, tenant_id: uuid.UUID) -> list[Agent]:
+    return [
+        await invite(session, tenant_id, email=email, name=name, role="agent", password=DEMO_PASSWORD)
+        for email, name in (("sara@leadheat.local", "Sara Karimi"), ("omar@leadheat.local", "Omar Haddad"))
+    ]
+
+
+async def _follow_up(
+    rng: random.Random,
+    leads: LeadService,
+    now: datetime,
+    tenant_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    kind: str,
+    status: str | None,
+    team: list[Agent],
+) -> None:
+    """What the agents did about the lead: claimed it, called it, closed it (or not yet)."""
+    if kind == "cold" or (kind == "burning" and status is None and rng.random() < 0.5):
+        return  # untouched: burning ones keep their speed-to-lead timer running
+    if rng.random() < 0.7:
+        await leads.claim(tenant_id, lead_id, rng.choice(team).id)
+    if status is None and rng.random() < (0.3 if kind == "warm" else 0.6):
+        status = "contacted"
+    if status is None:
+        return
+    await leads.update_profile(tenant_id, lead_id, {"status": status}, source="demo")
+    won = {"burning": 0.4, "hot": 0.25, "warm": 0.1}[kind]
+    closing = rng.random()
+    if closing < won:
+        await leads.set_outcome(tenant_id, lead_id, "won", reason=DEFAULT_OUTCOME_REASONS[0], source="demo")
+    elif closing > 0.8:
+        reason = rng.choice(DEFAULT_OUTCOME_REASONS[1:])
+        await leads.set_outcome(tenant_id, lead_id, "lost", reason=reason, source="demo")
 
 
 def _sample(rng: random.Random, kind: str) -> tuple[dict[str, Any], list[EventType], timedelta]:

@@ -44,6 +44,13 @@ class LeadStatus(enum.StrEnum):
     LOST = "lost"
 
 
+# A lead moved to one of these has been contacted (its first contact is recorded then).
+CONTACTED_STATUSES = frozenset(
+    {LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.VIEWING, LeadStatus.NEGOTIATING, LeadStatus.WON}
+)
+OUTCOME_STATUSES = frozenset({LeadStatus.WON, LeadStatus.LOST})
+
+
 class EventType(enum.StrEnum):
     # Interactions: they refresh recency.
     QR_SCAN = "qr_scan"

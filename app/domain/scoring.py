@@ -8,7 +8,7 @@ A property test holds the two equal.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -600,3 +600,37 @@ _ENGAGEMENT = _RULE_NAMES[:4]
 _QUALIFICATION = _RULE_NAMES[4:10]
 
 DEFAULT_RULES = RuleSet()
+
+
+@dataclass(frozen=True, slots=True)
+class LineGroup:
+    """A part of the breakdown (engagement, qualification, recency): its points out of its own
+    maximum under the rule set that scored it (the sum of its lines' caps)."""
+
+    name: str
+    points: int
+    maximum: int
+    lines: tuple[Any, ...]  # RuleLine, or a stored breakdown's line dict
+
+
+_GROUPS = (("engagement", _ENGAGEMENT), ("qualification", _QUALIFICATION), ("recency", ("recency",)))
+
+
+def line_groups(lines: Sequence[Any]) -> list[LineGroup]:
+    """The lines of a breakdown (`Score.lines` or a stored breakdown's `rules`) in their groups."""
+
+    def get(line: Any, name: str) -> Any:
+        return line[name] if isinstance(line, Mapping) else getattr(line, name)
+
+    groups = []
+    for name, rules in _GROUPS:
+        members = tuple(line for line in lines if get(line, "rule") in rules)
+        groups.append(
+            LineGroup(
+                name,
+                sum(int(get(line, "points")) for line in members),
+                sum(int(get(line, "cap")) for line in members),
+                members,
+            )
+        )
+    return groups

@@ -39,7 +39,9 @@ def field_of(message: str, key: str | None) -> str | None:
     match = _FIELD_IN_MESSAGE.search(message)
     if match:
         return match.group(1) or match.group(2)
-    return None if key in (None, "data") else key
+    if key in (None, "data"):
+        return None
+    return key.removesuffix("_")  # `from_` in Python is the query parameter `from`
 
 
 def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:

@@ -19,6 +19,9 @@ from app.domain.clock import FrozenClock
 from app.domain.enums import EventType
 from app.domain.leads.service import LeadService
 from app.domain.outbox.models import OutboxMessage
+from app.domain.tenants.service import NewTenant
+from app.domain.tokens.scopes import TokenScope
+from app.domain.tokens.service import TokenService
 from app.domain.webhooks.models import WebhookDelivery
 from app.main import create_app
 from tests.api.conftest import Api, error_of
@@ -273,3 +276,28 @@ async def _attempts_recorded(api: Api, hook: dict, attempts: int) -> bool:
 async def _delivery_tried(api: Api, hook: dict) -> bool:
     deliveries = (await api.get(f"/webhooks/{hook['id']}/deliveries")).json()
     return bool(deliveries) and deliveries[0]["attempts"] >= 1
+
+
+async def test_status_and_owner_changes_are_told(api: Api, receiver: Receiver, tenant: NewTenant):
+    hook = await register(api, receiver.url, ["lead.status_changed", "lead.assigned"])
+    lead = await api.create_lead(name="Moving along")
+    assert (await api.patch(f"/leads/{lead['id']}", json={"status": "contacted"})).status_code == 200
+    assert (
+        await api.patch(f"/leads/{lead['id']}", json={"assigned_to": tenant.admin.email})
+    ).status_code == 200
+    await receiver.wait_for(2)
+    status, assigned = receiver.messages(hook["secret"])
+    assert status["type"] == "lead.status_changed"
+    assert status["data"]["change"] == {"old_status": "new", "new_status": "contacted"}
+    assert assigned["type"] == "lead.assigned"
+    assert assigned["data"]["change"] == {"assigned_to": tenant.admin.email}
+    assert assigned["data"]["assigned_to"] == tenant.admin.email
+
+
+async def test_webhooks_need_an_admin_token(api: Api, session: AsyncSession, clock: FrozenClock):
+    issued = await TokenService(session, clock).issue(api.tenant_id, "crm", scope=TokenScope.WRITE)
+    await session.commit()
+    response = await api.client.get(
+        f"{api.base}/webhooks", headers={"Authorization": f"Bearer {issued.token}"}
+    )
+    assert error_of(response, 403)["error"].endswith("needs the 'admin' scope.")

@@ -33,6 +33,7 @@ from app.domain.leads.checks import (
     check_occurred_at,
     interaction_type,
 )
+from app.domain.leads.milestones import sql_milestones, sql_milestones_text
 from app.domain.leads.payloads import check_payload
 from app.domain.leads.results import KEY_OF_ANOTHER_LEAD
 from app.domain.leads.statements import EVENT, INSERT_EVENT, LEAD, event_values
@@ -297,6 +298,12 @@ _UPDATE_LEAD = (
         temperature=sa.bindparam("b_temperature"),
         score_valid_until=sa.bindparam("b_valid_until", type_=LEAD.c.score_valid_until.type),
         updated_at=sa.bindparam("b_now", type_=LEAD.c.updated_at.type),
+        **sql_milestones(
+            sa.bindparam("b_temperature", type_=LEAD.c.temperature.type),
+            sa.bindparam("b_now", type_=LEAD.c.updated_at.type),
+            LEAD.c.hot_at,
+            LEAD.c.peak_temperature,
+        ),
     )
 )
 
@@ -309,7 +316,8 @@ def _update_from_arrays() -> sa.TextClause:
         f"""
         UPDATE lead SET {counters},
           last_interaction_at = v.last, lead_score = v.score, temperature = v.temperature,
-          score_valid_until = v.valid_until, updated_at = :now
+          score_valid_until = v.valid_until, updated_at = :now,
+          {sql_milestones_text("v.temperature", "CAST(:now AS timestamptz)", "lead")}
         FROM unnest(CAST(:id AS uuid[]), {arrays}, CAST(:last AS timestamptz[]), CAST(:score AS integer[]),
                     CAST(:temperature AS varchar[]), CAST(:valid_until AS timestamptz[]))
           AS v(id, {", ".join(COUNTER_FIELDS)}, last, score, temperature, valid_until)

@@ -167,3 +167,8 @@ def status_message(tenant_id: uuid.UUID, lead_id: uuid.UUID, old: Any, new: Any,
     """lead.status_changed: an agent (or an integrator) moved the lead along."""
     what = {"old_status": getattr(old, "value", old), "new_status": getattr(new, "value", new)}
     return Message(tenant_id, lead_id, "lead.status_changed", at, what)
+
+
+def assigned_message(tenant_id: uuid.UUID, lead_id: uuid.UUID, email: str | None, at: datetime) -> Message:
+    """lead.assigned: the lead now belongs to this agent (None: to nobody)."""
+    return Message(tenant_id, lead_id, "lead.assigned", at, {"assigned_to": email})

@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from advanced_alchemy.mixins.uuid import uuid7
 from sqlalchemy.exc import IntegrityError
 
-from app.domain.enums import EventType
+from app.domain.enums import OUTCOME_STATUSES, EventType
 from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.leads import milestones
 from app.domain.leads.changes import ScoreChange, note, status_message
 from app.domain.leads.checks import (
     after_interaction,
@@ -28,9 +29,10 @@ from app.domain.leads.checks import (
 )
 from app.domain.leads.models import Lead, LeadEvent
 from app.domain.leads.one_statement import record_in_one_statement
+from app.domain.leads.outcomes import check_reason, reasons_of
 from app.domain.leads.payloads import check_payload
 from app.domain.leads.profile import clean_profile
-from app.domain.leads.queries import LeadQueries, ScoredLead
+from app.domain.leads.queries import LeadQueries, ScoredLead, temperature_value
 from app.domain.leads.results import EarlierEvent, InteractionResult, replayed
 from app.domain.leads.statements import (
     EVENT_WITH_KEY,
@@ -71,7 +73,9 @@ class LeadCommands(LeadQueries):
             **{"name": "", "source": source, **fields, **past},
         )
         score = rules.score(LeadState.of(lead), now)
-        _apply_score(lead, score)
+        _apply_score(lead, score, now)
+        if lead.status is not None:
+            milestones.after_status(lead, lead.status, score.temperature, now)
         created = {"fields": _jsonable({**fields, **past})}
         # A savepoint: a taken external_id or Telegram user is a Conflict, and the rest of the
         # unit of work carries on (PostgreSQL would otherwise abort the whole transaction).
@@ -160,6 +164,8 @@ class LeadCommands(LeadQueries):
         now = self.clock()
         tenant = await self.tenant(tenant_id)
         fields = clean_profile(changes, tenant.phone_region)
+        if "outcome_reason" in fields:
+            check_reason(fields["outcome_reason"], reasons_of(tenant.outcome_reasons))
         past = clean_history(history or {}, now)
         lead = await self._locked_lead(tenant_id, lead_id)
         rules = await rules_for(self.session, tenant_id)
@@ -182,7 +188,9 @@ class LeadCommands(LeadQueries):
                 for key, value in changed.items():
                     setattr(lead, key, value)
                 after = rules.score(LeadState.of(lead), now)
-                _apply_score(lead, after)
+                _apply_score(lead, after, now)
+                if "status" in changed:
+                    milestones.after_status(lead, changed["status"], after.temperature, now)
                 lead.updated_at = now
                 await self.session.flush()
         except IntegrityError as exc:
@@ -198,12 +206,42 @@ class LeadCommands(LeadQueries):
         return ScoredLead(lead, after)
 
     async def set_outcome(
-        self, tenant_id: uuid.UUID, lead_id: uuid.UUID, status: str, notes: str | None = None
+        self,
+        tenant_id: uuid.UUID,
+        lead_id: uuid.UUID,
+        status: str,
+        *,
+        reason: str | None = None,
+        note: str | None = None,
+        source: str = "dashboard",
     ) -> ScoredLead:
-        changes: dict[str, Any] = {"status": status}
-        if notes is not None:
-            changes["notes"] = notes
-        return await self.update_profile(tenant_id, lead_id, changes, source="dashboard")
+        """Won or lost, why (one of the agency's reasons) and in the agent's words."""
+        if status not in OUTCOME_STATUSES:
+            raise InvalidInput("The outcome is won or lost.", "status")
+        changes = {
+            "status": status,
+            "outcome_reason": reason or None,
+            "outcome_note": (note or "").strip() or None,
+        }
+        return await self.update_profile(tenant_id, lead_id, changes, source=source)
+
+    async def record_first_contact(self, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> bool:
+        """An agent reached the lead (e.g. replied to it): its first contact, if none yet.
+        One conditional UPDATE; True if this was the first."""
+        now = self.clock()
+        result = await self.session.execute(
+            sa.update(Lead)
+            .where(Lead.tenant_id == tenant_id, Lead.id == lead_id, Lead.first_contacted_at.is_(None))
+            .values(first_contacted_at=now, contacted_temperature=Lead.temperature)
+            .returning(Lead.id, Lead.lead_score, Lead.temperature)
+        )
+        row = result.first()
+        if row is None:
+            return False
+        t = temperature_value(row.temperature) or ""
+        unchanged = ScoreChange(tenant_id, lead_id, row.lead_score, t, row.lead_score, t)
+        note(self.session, self.notify, [unchanged])  # the card's timer stops
+        return True
 
     async def record(
         self,
@@ -377,10 +415,11 @@ def _change(
     )
 
 
-def _apply_score(lead: Lead, score: Score) -> None:
+def _apply_score(lead: Lead, score: Score, now: datetime) -> None:
     lead.lead_score = score.total
     lead.temperature = score.temperature
     lead.score_valid_until = score.next_boundary
+    milestones.after_temperature(lead, score.temperature, now)
 
 
 def _event(

@@ -8,8 +8,9 @@ from typing import Any
 
 from advanced_alchemy.types import GUID, JsonB
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.agents.models import Agent
 from app.domain.base import Base, DateTimeUTC, TenantScoped
 from app.domain.enums import (
     EventType,
@@ -55,6 +56,26 @@ class Lead(TenantScoped, Base):
     # The agent's side
     status: Mapped[LeadStatus] = mapped_column(enum_type(LeadStatus, "lead_status"), default=LeadStatus.NEW)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Who owns the lead (None: nobody yet); an agent of the same agency. A claim sets it only
+    # while it is None (the first claim wins); an admin may reassign or clear it.
+    assigned_agent_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agent.id", ondelete="SET NULL"), default=None
+    )
+    # selectin: the owner comes with every loaded lead in one extra query (none when unowned).
+    assigned_agent: Mapped[Agent | None] = relationship(lazy="selectin", viewonly=True)
+    # Won or lost: why (one of the agency's reasons) and the agent's own words.
+    outcome_reason: Mapped[str | None] = mapped_column(String(100), default=None)
+    outcome_note: Mapped[str | None] = mapped_column(String(500), default=None)
+
+    # Speed-to-lead and the conversion report: set once, where the temperature or status changes.
+    hot_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)  # first hot or burning
+    first_contacted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC, default=None)
+    contacted_temperature: Mapped[Temperature | None] = mapped_column(
+        enum_type(Temperature, "lead_contacted_temperature"), default=None
+    )
+    peak_temperature: Mapped[Temperature | None] = mapped_column(
+        enum_type(Temperature, "lead_peak_temperature"), default=None
+    )
 
     # Engagement counters: only ever changed with atomic `x = x + 1` updates
     qr_scan_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -85,6 +106,10 @@ class Lead(TenantScoped, Base):
         Index("ix_lead_tenant_phone", "tenant_id", "phone"),
         # Counts per temperature (the dashboard's header) as an index-only scan.
         Index("ix_lead_tenant_temperature", "tenant_id", "temperature"),
+        # "Mine": an agent's own leads.
+        Index("ix_lead_tenant_assigned_agent", "tenant_id", "assigned_agent_id"),
+        # The conversion report: leads created in a period.
+        Index("ix_lead_tenant_created", "tenant_id", "created_at"),
     )
 
 

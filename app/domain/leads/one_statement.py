@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import driver_connection
 from app.domain.enums import EventType
 from app.domain.leads.checks import COUNTERS
+from app.domain.leads.milestones import sql_milestones_text
 from app.domain.scoring import COUNTER_FIELDS, LeadState, RuleSet
 from app.domain.tenants.rules import cached_rules
 
@@ -127,7 +128,8 @@ WITH earlier AS (
 ), updated AS (
   UPDATE lead SET {", ".join(f"{name} = scored.{name}" for name in COUNTER_FIELDS)},
     last_interaction_at = scored.last_interaction_at, lead_score = scored.score_after,
-    temperature = scored.temperature, score_valid_until = scored.valid_until, updated_at = $6
+    temperature = scored.temperature, score_valid_until = scored.valid_until, updated_at = $6,
+    {sql_milestones_text("scored.temperature", "$6::timestamptz", "lead")}
   FROM scored
   WHERE lead.tenant_id = $1 AND lead.id = scored.id AND EXISTS (SELECT 1 FROM inserted)
   RETURNING lead.id

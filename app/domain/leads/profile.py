@@ -8,6 +8,7 @@ from typing import Any
 
 from app.domain.enums import LeadStatus, PaymentMethod, PropertyType, Purpose, TransactionType
 from app.domain.errors import InvalidInput
+from app.domain.leads.outcomes import MAX_OUTCOME_NOTE, MAX_REASON
 from app.domain.leads.phones import normalise_phone
 from app.domain.text import check_text
 
@@ -100,6 +101,8 @@ FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "purpose": _choice(Purpose),
     "status": _choice(LeadStatus, nullable=False),
     "notes": _text(10_000, nullable=False),
+    "outcome_reason": _text(MAX_REASON),
+    "outcome_note": _text(MAX_OUTCOME_NOTE),
 }
 PROFILE_FIELDS = frozenset(FIELDS) | {"phone"}
 

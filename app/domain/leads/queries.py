@@ -53,6 +53,7 @@ class LeadFilters:
     statuses: Sequence[str] = ()
     query: str | None = None
     updated_since: datetime | None = None
+    assigned_agent_id: uuid.UUID | None = None  # "mine": this agent's leads only
     limit: int = 50
     after: Cursor | None = None
 
@@ -72,6 +73,8 @@ class LeadFilters:
             where.append(match)
         if self.updated_since is not None:
             where.append(Lead.updated_at >= self.updated_since)
+        if self.assigned_agent_id is not None:
+            where.append(Lead.assigned_agent_id == self.assigned_agent_id)
         if self.after is not None:
             a = self.after
             where.append(Lead.updated_at <= a.walk_started_at)

@@ -11,7 +11,10 @@ import uuid
 
 from app.domain.leads.commands import LeadCommands
 from app.domain.leads.erasure import LeadErasing
+from app.domain.leads.history import HistoryPoint, LeadHistory
+from app.domain.leads.ownership import ClaimOutcome, ClaimResult, LeadOwnership, Owner
 from app.domain.leads.queries import Cursor, LeadFilters, ScoredLead
+from app.domain.leads.reports import LeadReports
 from app.domain.leads.rescoring import LeadRescoring
 from app.domain.leads.results import InteractionResult
 from app.domain.scoring import RuleSet
@@ -29,6 +32,27 @@ class LeadService(LeadCommands):
         erasing = LeadErasing(self.session, self.clock, self.notify)
         await erasing.erase(tenant_id, lead_id, erased_by=erased_by)
 
+    @property
+    def reports(self) -> LeadReports:
+        return LeadReports(self.session, self.clock, self.notify)
+
+    async def history(self, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> list[HistoryPoint]:
+        return await LeadHistory(self.session, self.clock, self.notify).history(tenant_id, lead_id)
+
+    @property
+    def ownership(self) -> LeadOwnership:
+        return LeadOwnership(self.session, self.clock, self.notify)
+
+    async def claim(self, tenant_id: uuid.UUID, lead_id: uuid.UUID, agent_id: uuid.UUID) -> ClaimResult:
+        """The agent takes the lead if nobody owns it (the first claim wins)."""
+        return await self.ownership.claim(tenant_id, lead_id, agent_id)
+
+    async def assign(
+        self, tenant_id: uuid.UUID, lead_id: uuid.UUID, agent_id: uuid.UUID | None
+    ) -> Owner | None:
+        """An admin gives the lead to this agent, or to nobody."""
+        return await self.ownership.assign(tenant_id, lead_id, agent_id)
+
     async def rescore_tenant(self, tenant_id: uuid.UUID, rules: RuleSet | None = None) -> int:
         return await self.rescoring.rescore_tenant(tenant_id, rules)
 
@@ -43,4 +67,13 @@ class LeadService(LeadCommands):
         return refreshed
 
 
-__all__ = ["Cursor", "InteractionResult", "LeadFilters", "LeadService", "ScoredLead"]
+__all__ = [
+    "ClaimOutcome",
+    "ClaimResult",
+    "Cursor",
+    "Owner",
+    "InteractionResult",
+    "LeadFilters",
+    "LeadService",
+    "ScoredLead",
+]

@@ -15,6 +15,7 @@ from advanced_alchemy.mixins.uuid import uuid7
 
 from app.domain.enums import EventType
 from app.domain.leads.checks import COUNTERS
+from app.domain.leads.milestones import sql_milestones
 from app.domain.leads.models import Lead, LeadEvent
 from app.domain.scoring import LeadState, RuleSet, Score
 from app.domain.tenants.models import ScoringRuleSet
@@ -59,12 +60,16 @@ EVENT_WITH_KEY = sa.select(*[EVENT.c[name] for name in EARLIER_COLUMNS]).where(
 )
 
 SCORED_COLUMNS = ("last_interaction_at", "lead_score", "temperature", "score_valid_until", "updated_at")
+_SCORED = {name: sa.bindparam(f"v_{name}", type_=LEAD.c[name].type) for name in SCORED_COLUMNS}
 RECORD_UPDATE = {
     kind: sa.update(LEAD)
     .where(*_THIS_LEAD)
     .values(
         **{name: LEAD.c[name] + 1 for name in counters},
-        **{name: sa.bindparam(f"v_{name}", type_=LEAD.c[name].type) for name in SCORED_COLUMNS},
+        **_SCORED,
+        **sql_milestones(
+            _SCORED["temperature"], _SCORED["updated_at"], LEAD.c.hot_at, LEAD.c.peak_temperature
+        ),
     )
     for kind, counters in COUNTERS.items()
 }
@@ -109,4 +114,7 @@ def rescored_values(rules: RuleSet, now: datetime) -> dict[str, Any]:
     values = rules.sql_values(LEAD, now)
     changed = sa.or_(values["lead_score"] != LEAD.c.lead_score, values["temperature"] != LEAD.c.temperature)
     moved = sa.case((changed, sa.literal(now, LEAD.c.updated_at.type)), else_=LEAD.c.updated_at)
-    return {**values, "updated_at": moved}
+    milestones = sql_milestones(
+        values["temperature"], sa.literal(now, LEAD.c.hot_at.type), LEAD.c.hot_at, LEAD.c.peak_temperature
+    )
+    return {**values, "updated_at": moved, **milestones}

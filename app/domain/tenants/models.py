@@ -36,6 +36,8 @@ class Tenant(Base):
     api_burst: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_API_BURST, server_default=str(DEFAULT_API_BURST)
     )
+    # Why leads are won or lost, as the agency words it; None: the default list.
+    outcome_reasons: Mapped[list[str] | None] = mapped_column(JsonB, default=None)
 
 
 class ScoringRuleSet(TenantScoped, Base):

@@ -18,6 +18,7 @@ from app.domain.clock import Clock, system_clock
 from app.domain.enums import Role
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.leads.changes import ScoreNotifier
+from app.domain.leads.outcomes import clean_reasons
 from app.domain.leads.rescoring import LeadRescoring
 from app.domain.scoring import DEFAULT_RULES, RuleSet
 from app.domain.tenants.models import ScoringRuleChange, ScoringRuleSet, Tenant
@@ -98,6 +99,13 @@ class TenantService:
         if tenant is None:
             raise NotFound("No such agency.")
         return tenant
+
+    async def set_outcome_reasons(self, tenant_id: uuid.UUID, text: str) -> list[str]:
+        """The agency's reasons for won and lost leads, one a line as an admin typed them."""
+        tenant = await self.get(tenant_id)
+        tenant.outcome_reasons = clean_reasons(text.splitlines())
+        await self.session.flush()
+        return tenant.outcome_reasons
 
     async def rules(self, tenant_id: uuid.UUID) -> RuleSet:
         row = await self._rule_row(tenant_id)

@@ -10,6 +10,7 @@ from app.web.api.events import BulkEventController
 from app.web.api.imports import LeadImportController
 from app.web.api.leads import LeadController
 from app.web.api.rate_headers import rate_limit_headers
+from app.web.api.reports import ReportController
 from app.web.api.rules import ScoringRulesController
 from app.web.api.schemas import ErrorOut
 from app.web.api.webhooks import WebhookController
@@ -26,6 +27,7 @@ def api_router() -> Router:
             BulkEventController,
             ScoringRulesController,
             WebhookController,
+            ReportController,
         ],
         guards=[authenticate],  # before the body is read: see app/web/api/auth.py
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
@@ -15,6 +15,7 @@ from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from msgspec import UNSET
 
 from app.domain.leads.checks import API_EVENT_TYPES, interaction_type
 from app.domain.leads.export import ExportFormat, LeadExport
@@ -27,6 +28,7 @@ from app.web.api.schemas import (
     BreakdownOut,
     EventIn,
     EventOut,
+    HistoryPointOut,
     LeadDetailOut,
     LeadFields,
     LeadOut,
@@ -115,13 +117,20 @@ class LeadController(Controller):
         q: SearchQuery = None,
         status: StatusQuery = None,
         updated_since: SinceQuery = None,
+        assigned_to: Annotated[
+            str | None, QueryParameter(description="Only this agent's leads (their email)", max_length=320)
+        ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 50,
         cursor: Annotated[str | None, QueryParameter(max_length=400)] = None,
     ) -> Response[list[LeadOut]]:
+        owner = await leads.ownership.agent_by_email(caller.tenant_id, assigned_to) if assigned_to else None
         after = decode_cursor(cursor) if cursor else None
         walk_started_at = after.walk_started_at if after else leads.clock()
         page = await leads.list(
-            caller.tenant_id, list_filters(temperature, status, q, updated_since, limit=limit, after=after)
+            caller.tenant_id,
+            list_filters(
+                temperature, status, q, updated_since, assigned_agent_id=owner, limit=limit, after=after
+            ),
         )
         headers = {}
         if len(page) == limit:
@@ -182,10 +191,23 @@ class LeadController(Controller):
         leads: NamedDependency[LeadService],
         data: JSONBody[LeadFields],
     ) -> Response[LeadDetailOut]:
-        scored, created = await leads.upsert(caller.tenant_id, data.given(), source="api")
+        fields = data.given()
+        owner = await _owner_id(leads, caller.tenant_id, fields)
+        scored, created = await leads.upsert(caller.tenant_id, fields, source="api")
+        if owner is not UNSET:
+            await leads.assign(caller.tenant_id, scored.lead.id, owner)
+            scored = await leads.get(caller.tenant_id, scored.lead.id)
         return Response(detail(scored), status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 
-    @patch("/{lead_id:uuid}", summary="Change profile fields or status; re-scores", responses=API_ERRORS)
+    @patch(
+        "/{lead_id:uuid}",
+        summary="Change profile fields, status, outcome or owner; re-scores",
+        description=(
+            "`assigned_to`: the email of one of the agency's active agents, or null for nobody (422 "
+            "otherwise). `outcome_reason` must be one of the agency's reasons (see the settings)."
+        ),
+        responses=API_ERRORS,
+    )
     async def update_lead(
         self,
         caller: NamedDependency[ApiCaller],
@@ -193,7 +215,38 @@ class LeadController(Controller):
         lead_id: FromPath[uuid.UUID],
         data: JSONBody[LeadFields],
     ) -> LeadDetailOut:
-        return detail(await leads.update_profile(caller.tenant_id, lead_id, data.given(), source="api"))
+        fields = data.given()
+        owner = await _owner_id(leads, caller.tenant_id, fields)
+        if owner is not UNSET:
+            await leads.assign(caller.tenant_id, lead_id, owner)
+        if not fields:
+            return detail(await leads.get(caller.tenant_id, lead_id))
+        return detail(await leads.update_profile(caller.tenant_id, lead_id, fields, source="api"))
+
+    @get(
+        "/{lead_id:uuid}/history",
+        summary="The lead's score over time",
+        description="One point per stored event, oldest first: when, the score and temperature it left, "
+        "what changed, and the breakdown (the newest 500 events).",
+        responses=API_ERRORS,
+    )
+    async def lead_history(
+        self,
+        caller: NamedDependency[ApiCaller],
+        leads: NamedDependency[LeadService],
+        lead_id: FromPath[uuid.UUID],
+    ) -> list[HistoryPointOut]:
+        return [
+            HistoryPointOut(
+                time=p.time,
+                score=p.score,
+                temperature=p.temperature,
+                change=p.change,
+                score_before=p.score_before,
+                breakdown=BreakdownOut.of(p.breakdown) if p.breakdown else None,
+            )
+            for p in await leads.history(caller.tenant_id, lead_id)
+        ]
 
     @delete(
         "/{lead_id:uuid}",
@@ -253,6 +306,14 @@ class LeadController(Controller):
             score_breakdown=BreakdownOut.of(result.breakdown),
         )
         return Response(body, status_code=HTTP_200_OK if result.duplicate else HTTP_201_CREATED)
+
+
+async def _owner_id(leads: LeadService, tenant_id: uuid.UUID, fields: dict[str, Any]) -> Any:
+    """`assigned_to` taken out of the fields: the agent's id, None (nobody), or UNSET (not sent)."""
+    if "assigned_to" not in fields:
+        return UNSET
+    email = fields.pop("assigned_to")
+    return None if email is None else await leads.ownership.agent_by_email(tenant_id, email)
 
 
 def _aware(value: datetime | None) -> datetime | None:

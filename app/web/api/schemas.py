@@ -48,6 +48,15 @@ class LeadFields(Struct, forbid_unknown_fields=True, omit_defaults=True):
     purpose: Purpose | None | UnsetType = UNSET
     status: LeadStatus | UnsetType = UNSET
     notes: Annotated[str, Meta(max_length=10_000)] | UnsetType = UNSET
+    outcome_reason: (
+        Annotated[str, Meta(max_length=100, description="One of the agency's reasons")] | None | UnsetType
+    ) = UNSET
+    outcome_note: Annotated[str, Meta(max_length=500)] | None | UnsetType = UNSET
+    assigned_to: (
+        Annotated[str, Meta(max_length=320, description="The owning agent's email; null: nobody")]
+        | None
+        | UnsetType
+    ) = UNSET
 
     def given(self) -> dict[str, Any]:
         """The fields the client sent (null included)."""
@@ -79,6 +88,11 @@ class LeadOut(Struct):
     purpose: str | None
     status: str
     notes: str
+    assigned_to: str | None  # the owning agent's email
+    outcome_reason: str | None
+    outcome_note: str | None
+    hot_at: datetime | None  # first hot or burning
+    first_contacted_at: datetime | None
     lead_score: int
     temperature: str
     qr_scan_count: int
@@ -93,7 +107,8 @@ class LeadOut(Struct):
 
     @classmethod
     def of(cls, lead: Lead, score: Score | None = None) -> LeadOut:
-        values = {name: getattr(lead, name) for name in cls.__struct_fields__}
+        values = {name: getattr(lead, name) for name in cls.__struct_fields__ if name != "assigned_to"}
+        values["assigned_to"] = lead.assigned_agent.email if lead.assigned_agent is not None else None
         for name in (
             "transaction_type",
             "property_type",
@@ -175,6 +190,24 @@ class BulkOut(Struct):
     accepted: int
     duplicates: int
     rejected: list[RejectedOut]
+
+
+class HistoryPointOut(Struct):
+    time: datetime
+    score: int
+    temperature: str
+    change: Annotated[str, Meta(examples=["message", "profile update: budget_max, phone"])]
+    score_before: int
+    breakdown: BreakdownOut | None
+
+
+class ConversionOut(Struct):
+    temperature: str
+    leads: int
+    contacted: int
+    won: int
+    lost: int
+    conversion_rate: Annotated[float, Meta(description="won / leads, 0..1")]
 
 
 class RecencyTierIn(Struct, forbid_unknown_fields=True):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from app.domain.money import budget, money
 
-__all__ = ["TEMPERATURES", "ago", "budget", "is_rtl", "label", "money"]
+__all__ = ["TEMPERATURES", "ago", "budget", "duration", "is_rtl", "label", "money"]
 
 TEMPERATURES = {
     "burning": ("🔥", "BURNING"),
@@ -29,6 +29,20 @@ def ago(moment: datetime | None, now: datetime) -> str:
         return f"{seconds // 3600} h ago"
     days = seconds // 86400
     return f"{days} day{'s' if days != 1 else ''} ago"
+
+
+def duration(seconds: float | None) -> str:
+    """'45 s', '12 min', '2 h 05 min', '3 d 4 h' (static/timer.js writes the same)."""
+    if seconds is None:
+        return "—"
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    if s < 86400:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    return f"{s // 86400} d {s % 86400 // 3600} h"
 
 
 def is_rtl(text: str | None) -> bool:

@@ -5,24 +5,32 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Litestar, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, QueryParameter
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
 
 from app.bot.files import download
 from app.domain.agents.models import Agent
-from app.domain.enums import LeadStatus, PaymentMethod, PropertyType, Purpose, TransactionType
-from app.domain.errors import DomainError, NotFound
+from app.domain.agents.service import list_agents
+from app.domain.enums import LeadStatus, PaymentMethod, PropertyType, Purpose, Role, TransactionType
+from app.domain.errors import DomainError, InvalidInput, NotFound
+from app.domain.leads.outcomes import reasons_of
 from app.domain.leads.profile import PROFILE_FIELDS
 from app.domain.leads.service import LeadFilters, LeadService, ScoredLead
+from app.domain.scoring import line_groups
 from app.domain.tenants.models import Tenant
+from app.domain.tenants.rules import rules_for
 from app.web.api.paging import decode_cursor, encode_cursor
+from app.web.dashboard.charts import score_chart
 from app.web.dashboard.live import CardRenderer, LiveHub
+from app.web.dashboard.settings import Forbidden
 from app.web.deps import provide_lead_service
 
 PAGE_SIZE = 24
@@ -55,6 +63,25 @@ def _split(value: str | None) -> list[str]:
     return [part for part in (value or "").split(",") if part]
 
 
+def _filters(temperature: str | None, status: str | None, q: str | None, mine: bool) -> dict[str, Any]:
+    return {"temperature": temperature or "", "status": status or "", "q": q or "", "mine": mine}
+
+
+@dataclass
+class AssignForm:
+    agent_id: str = ""  # empty: nobody
+
+
+@dataclass
+class OutcomeForm:
+    status: str = ""
+    reason: str = ""
+    note: str = ""
+
+
+FormBody = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
 class LeadPages(Controller):
     path = ""
     include_in_schema = False
@@ -68,6 +95,7 @@ class LeadPages(Controller):
         status: str | None,
         q: str | None,
         cursor: str | None,
+        mine: bool = False,
     ) -> dict[str, Any]:
         after = decode_cursor(cursor) if cursor else None
         started = after.walk_started_at if after else leads.clock()
@@ -77,6 +105,7 @@ class LeadPages(Controller):
                 temperatures=_split(temperature),
                 statuses=_split(status),
                 query=q,
+                assigned_agent_id=agent.id if mine else None,
                 limit=PAGE_SIZE,
                 after=after,
             ),
@@ -92,8 +121,9 @@ class LeadPages(Controller):
         temperature: Annotated[str | None, QueryParameter(max_length=100)] = None,
         status: Annotated[str | None, QueryParameter(max_length=200)] = None,
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        mine: Annotated[bool, QueryParameter()] = False,
     ) -> Template:
-        page = await self._page(leads, agent, temperature, status, q, None)
+        page = await self._page(leads, agent, temperature, status, q, None, mine)
         counts = await leads.temperature_counts(agent.tenant_id)
         tenant = await leads.tenant(agent.tenant_id)
         return Template(
@@ -102,7 +132,7 @@ class LeadPages(Controller):
                 "agent": agent,
                 "tenant": tenant,
                 "counts": counts,
-                "filters": {"temperature": temperature or "", "status": status or "", "q": q or ""},
+                "filters": _filters(temperature, status, q, mine),
                 "statuses": CHOICES["status"],
                 **page,
             },
@@ -117,17 +147,22 @@ class LeadPages(Controller):
         status: Annotated[str | None, QueryParameter(max_length=200)] = None,
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=400)] = None,
+        mine: Annotated[bool, QueryParameter()] = False,
     ) -> Template:
         tenant = await leads.tenant(agent.tenant_id)
-        page = await self._page(leads, agent, temperature, status, q, cursor)
-        filters = {"temperature": temperature or "", "status": status or "", "q": q or ""}
+        page = await self._page(leads, agent, temperature, status, q, cursor, mine)
+        filters = _filters(temperature, status, q, mine)
         return Template("_cards.html", context={"tenant": tenant, "filters": filters, **page})
 
     @get("/leads/{lead_id:uuid}", name="lead")
     async def lead_page(
-        self, agent: NamedDependency[Agent], leads: NamedDependency[LeadService], lead_id: FromPath[uuid.UUID]
+        self,
+        agent: NamedDependency[Agent],
+        leads: NamedDependency[LeadService],
+        lead_id: FromPath[uuid.UUID],
+        claim: Annotated[str | None, QueryParameter(max_length=20)] = None,
     ) -> Template:
-        return await self._render_lead(leads, agent, lead_id, error=None, status_code=200)
+        return await self._render_lead(leads, agent, lead_id, error=None, status_code=200, claim=claim)
 
     @post("/leads/{lead_id:uuid}", name="lead_update", status_code=303)
     async def update_lead(
@@ -148,6 +183,64 @@ class LeadPages(Controller):
             raise
         except DomainError as exc:
             return await self._render_lead(leads, agent, lead_id, error=exc, status_code=422, form=dict(form))
+        return Redirect(f"/leads/{lead_id}?saved=1", status_code=303)
+
+    @post("/leads/{lead_id:uuid}/claim", name="lead_claim", status_code=200)
+    async def claim(
+        self,
+        request: Request[Any, Any, Any],
+        agent: NamedDependency[Agent],
+        leads: NamedDependency[LeadService],
+        lead_id: FromPath[uuid.UUID],
+    ) -> Template | Redirect:
+        """Take an unowned lead: from a card (HTMX: the card again) or the lead page."""
+        result = await leads.claim(agent.tenant_id, lead_id, agent.id)
+        if request.headers.get("HX-Request"):
+            scored = await leads.get(agent.tenant_id, lead_id)
+            tenant = await leads.tenant(agent.tenant_id)
+            context = {"lead": scored.lead, "score": scored.score, "tenant": tenant, "now": leads.clock()}
+            return Template("_card.html", context=context)
+        return Redirect(f"/leads/{lead_id}?claim={result.outcome.value}", status_code=303)
+
+    @post("/leads/{lead_id:uuid}/assign", name="lead_assign", status_code=303)
+    async def assign(
+        self,
+        agent: NamedDependency[Agent],
+        leads: NamedDependency[LeadService],
+        lead_id: FromPath[uuid.UUID],
+        data: Annotated[AssignForm, FormBody],
+    ) -> Template | Redirect:
+        """An admin gives the lead to an agent of the agency, or to nobody."""
+        if agent.role is not Role.ADMIN:
+            raise Forbidden("Only an agency admin can reassign leads.")
+        try:
+            owner = uuid.UUID(data.agent_id) if data.agent_id else None
+        except ValueError:
+            raise InvalidInput("Pick an agent of this agency.", "agent_id") from None
+        try:
+            await leads.assign(agent.tenant_id, lead_id, owner)
+        except InvalidInput as exc:
+            return await self._render_lead(leads, agent, lead_id, error=exc, status_code=422)
+        return Redirect(f"/leads/{lead_id}?saved=1", status_code=303)
+
+    @post("/leads/{lead_id:uuid}/outcome", name="lead_outcome", status_code=303)
+    async def outcome(
+        self,
+        agent: NamedDependency[Agent],
+        leads: NamedDependency[LeadService],
+        lead_id: FromPath[uuid.UUID],
+        data: Annotated[OutcomeForm, FormBody],
+    ) -> Template | Redirect:
+        """Won or lost, with one of the agency's reasons and the agent's own words."""
+        try:
+            await leads.set_outcome(
+                agent.tenant_id, lead_id, data.status, reason=data.reason or None, note=data.note
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            form = {"outcome_status": data.status, "outcome_reason": data.reason, "outcome_note": data.note}
+            return await self._render_lead(leads, agent, lead_id, error=exc, status_code=422, form=form)
         return Redirect(f"/leads/{lead_id}?saved=1", status_code=303)
 
     @get("/leads/{lead_id:uuid}/voice/{event_id:uuid}", name="voice")
@@ -180,10 +273,14 @@ class LeadPages(Controller):
         error: DomainError | None,
         status_code: int,
         form: dict[str, Any] | None = None,
+        claim: str | None = None,
     ) -> Template:
         scored = await leads.get(agent.tenant_id, lead_id)
         events = await leads.timeline(agent.tenant_id, lead_id)
         tenant = await leads.tenant(agent.tenant_id)
+        rules = await rules_for(leads.session, agent.tenant_id)
+        history = await leads.history(agent.tenant_id, lead_id)
+        is_admin = agent.role is Role.ADMIN
         return Template(
             "lead.html",
             context={
@@ -191,7 +288,15 @@ class LeadPages(Controller):
                 "tenant": tenant,
                 "lead": scored.lead,
                 "score": scored.score,
+                "groups": line_groups(scored.score.lines),
+                "chart": score_chart(history, rules, tenant.time_zone),
+                "agents": [a for a in await list_agents(leads.session, agent.tenant_id) if a.is_active]
+                if is_admin
+                else [],
+                "reasons": reasons_of(tenant.outcome_reasons),
+                "outcomes": [s.value for s in (LeadStatus.WON, LeadStatus.LOST)],
                 "events": events,
+                "claim": claim,
                 "choices": CHOICES,
                 "error": error,
                 "form": form or {},

@@ -21,6 +21,7 @@ from app.web.dashboard.auth import (
 from app.web.dashboard.data import DataPages
 from app.web.dashboard.pages import LeadPages
 from app.web.dashboard.profile import ProfilePages
+from app.web.dashboard.reports import ReportPages
 from app.web.dashboard.settings import SettingsPages
 
 
@@ -57,7 +58,7 @@ def dashboard_router() -> Router:
             LoginController,
             Router(
                 path="/",
-                route_handlers=[LeadPages, SettingsPages, DataPages],
+                route_handlers=[LeadPages, SettingsPages, DataPages, ReportPages],
                 dependencies={"agent": Provide(provide_agent)},
             ),
             # The one page an agent who still has an admin-chosen password may open.

@@ -23,6 +23,7 @@ from app.domain.campaigns.service import CampaignService, qr_png, qr_svg
 from app.domain.catalogs.service import MAX_CATALOG_BYTES, CatalogService
 from app.domain.enums import Role
 from app.domain.errors import DomainError, InvalidInput
+from app.domain.leads.outcomes import MAX_REASONS, reasons_of
 from app.domain.scoring import MAX_RECENCY_TIERS, RuleSet
 from app.domain.tenants.models import Tenant
 from app.domain.tenants.service import TenantService
@@ -63,6 +64,11 @@ class TokenForm:
 class RateLimitForm:
     per_second: str = ""
     burst: str = ""
+
+
+@dataclass
+class ReasonsForm:
+    reasons: str = ""  # one a line
 
 
 class Forbidden(DomainError):
@@ -124,12 +130,14 @@ class SettingsPages(Controller):
             "rule_fields": RULE_FIELDS,
             "max_tiers": MAX_TIERS,
             "max_catalog_mb": MAX_CATALOG_BYTES // (1024 * 1024),
+            "max_reasons": MAX_REASONS,
             "counts": counts,
             "history": (await tenants.rule_history(admin.tenant_id))[:5],
             "tokens": await TokenService(session).list(admin.tenant_id),
             "agents": await agents.list_agents(session, admin.tenant_id),
             "campaigns": await CampaignService(session).list(admin.tenant_id),
             "catalogs": await CatalogService(session).list(admin.tenant_id),
+            "reasons": reasons_of(tenant.outcome_reasons if tenant else None),
             "form": {},
             "error": None,
             "section": None,
@@ -272,6 +280,18 @@ class SettingsPages(Controller):
         role = (await request.form()).get("role") or ""
         change = agents.set_role(db_session, admin.tenant_id, agent_id, role, by=admin.id)
         return await self._change(request, db_session, admin, "agents", change)
+
+    @post("/outcome-reasons", status_code=303)
+    async def set_outcome_reasons(
+        self,
+        request: Request,
+        admin: NamedDependency[Agent],
+        db_session: NamedDependency[AsyncSession],
+        data: Annotated[ReasonsForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template | Redirect:
+        tenants = TenantService(db_session, request.app.state.clock)
+        change = tenants.set_outcome_reasons(admin.tenant_id, data.reasons)
+        return await self._change(request, db_session, admin, "outcomes", change)
 
     @post("/bot", status_code=303)
     async def set_bot(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from app.domain.agents.passwords import MIN_PASSWORD_LENGTH
-from app.web.dashboard.formatting import TEMPERATURES, ago, budget, is_rtl, label
+from app.web.dashboard.formatting import TEMPERATURES, ago, budget, duration, is_rtl, label
 from app.web.dashboard.timeline import event_note
 
 
@@ -32,4 +32,4 @@ def configure(engine: JinjaTemplateEngine) -> None:
         min_password_length=MIN_PASSWORD_LENGTH,
         event_note=event_note,
     )
-    env.filters.update(rtl=is_rtl, label=label)
+    env.filters.update(rtl=is_rtl, label=label, duration=duration)
