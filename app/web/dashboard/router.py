@@ -23,6 +23,7 @@ from app.web.dashboard.pages import LeadPages
 from app.web.dashboard.profile import ProfilePages
 from app.web.dashboard.reports import ReportPages
 from app.web.dashboard.settings import SettingsPages
+from app.web.dashboard.webhooks import WebhookPages
 
 
 def _send_to(request: Request[Any, Any, Any], path: str, status_code: int) -> Response[Any]:
@@ -58,7 +59,7 @@ def dashboard_router() -> Router:
             LoginController,
             Router(
                 path="/",
-                route_handlers=[LeadPages, SettingsPages, DataPages, ReportPages],
+                route_handlers=[LeadPages, SettingsPages, WebhookPages, DataPages, ReportPages],
                 dependencies={"agent": Provide(provide_agent)},
             ),
             # The one page an agent who still has an admin-chosen password may open.
