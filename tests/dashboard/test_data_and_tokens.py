@@ -18,7 +18,7 @@ from app.domain.leads.service import LeadService
 from app.domain.tenants.models import Tenant
 from app.domain.tenants.service import NewTenant
 from tests.conftest import make_tenant
-from tests.dashboard.conftest import csrf, log_in
+from tests.dashboard.conftest import change_password, csrf, log_in
 
 
 async def seed(
@@ -61,6 +61,7 @@ async def test_agents_cannot_download_or_erase(
     )
     await session.commit()
     await log_in(browser_client, "agent@example.com", "agent-password")
+    await change_password(browser_client, "agent-password", "ann's own password")
     assert 'formaction="/leads/export"' not in (await browser_client.get("/")).text
     assert "Erase lead" not in (await browser_client.get(f"/leads/{lead_id}")).text
     assert (await browser_client.get("/leads/export")).status_code == 403

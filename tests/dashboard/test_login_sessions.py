@@ -15,6 +15,7 @@ from app.domain.clock import FrozenClock
 from app.domain.tenants.service import NewTenant
 from app.main import create_app
 from app.sweep import purge_once
+from tests.conftest import TEST_SECRET_KEY
 from tests.dashboard.conftest import csrf, log_in
 
 IDLE = timedelta(minutes=Settings().session_idle_minutes)
@@ -127,6 +128,7 @@ async def test_over_https_cookies_are_secure_and_browsers_are_told_to_stay(
         bot_polling=False,
         secure_cookies=None,
         public_url="https://leads.example.com",
+        secret_key=TEST_SECRET_KEY,
     )
     async with AsyncTestClient(
         create_app(settings, clock=clock), base_url="https://leads.example.com"

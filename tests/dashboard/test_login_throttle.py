@@ -19,6 +19,7 @@ from app.domain.clock import FrozenClock
 from app.domain.tenants.service import NewTenant
 from app.main import create_app
 from app.web.known_devices import COOKIE
+from tests.conftest import TEST_SECRET_KEY
 from tests.dashboard.conftest import log_in
 
 
@@ -26,7 +27,11 @@ async def test_the_count_is_shared_by_app_processes(
     browser_client: AsyncTestClient, database_url: str, clock: FrozenClock, tenant: NewTenant, tmp_path
 ):
     settings = Settings(
-        database_url=database_url, sweep_interval_seconds=60, var_dir=tmp_path, bot_polling=False
+        database_url=database_url,
+        sweep_interval_seconds=60,
+        var_dir=tmp_path,
+        bot_polling=False,
+        secret_key=TEST_SECRET_KEY,
     )
     async with AsyncTestClient(create_app(settings, clock=clock)) as other_process:
         for attempt in range(ACCOUNT_FREE_FAILURES):
@@ -116,7 +121,13 @@ async def test_passwords_are_checked_off_the_event_loop_a_few_at_a_time(
     monkeypatch.setattr(passwords, "_verify", slow_verify)
     # The app on this test's own event loop (the test client would run it on another thread).
     app = create_app(
-        Settings(database_url=database_url, sweep_interval_seconds=60, var_dir=tmp_path, bot_polling=False),
+        Settings(
+            database_url=database_url,
+            sweep_interval_seconds=60,
+            var_dir=tmp_path,
+            bot_polling=False,
+            secret_key=TEST_SECRET_KEY,
+        ),
         clock=clock,
     )
     transport = httpx.ASGITransport(app=app)

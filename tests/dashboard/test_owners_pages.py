@@ -30,6 +30,7 @@ async def an_agent(session: AsyncSession, tenant: NewTenant, name: str = "mona")
         session, tenant.tenant.id, email=f"{name}@{tenant.tenant.id.hex[:8]}.example.com", name=name.title(),
         role="agent", password=PASSWORD,
     )  # fmt: skip
+    agent.must_change_password = False  # an agent who chose their own password already
     await session.commit()
     return agent
 

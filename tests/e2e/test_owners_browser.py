@@ -35,7 +35,7 @@ def test_the_timer_ticks_until_the_lead_is_claimed_and_contacted(site: Site, bro
     assert first.endswith(" s") or first.endswith(" min"), first
     # static/timer.js counts on without a reload (no inline script on the page).
     page.wait_for_function(
-        f"document.querySelector('#lead-{lead['id']} .timer .elapsed').textContent !== {first!r}",
+        f"() => document.querySelector('#lead-{lead['id']} .timer .elapsed').textContent !== {first!r}",
         timeout=5000,
     )
     assert page.locator("script:not([src])").count() == 0
@@ -46,7 +46,7 @@ def test_the_timer_ticks_until_the_lead_is_claimed_and_contacted(site: Site, bro
     assert page.locator(f"#lead-{lead['id']} .owner").inner_text() == "👤 Admin"  # the admin's name
     assert page.locator(f"#lead-{lead['id']} .claim").count() == 0
 
-    page.wait_for_function("document.querySelector('[sse-connect]') && htmx")
+    page.wait_for_function("() => document.querySelector('[sse-connect]') && htmx")
     page.wait_for_timeout(300)  # the stream attaches
     api(site, "PATCH", f"/leads/{lead['id']}", json={"status": "contacted"})
     page.wait_for_selector(f"#lead-{lead['id']} .timer", state="detached", timeout=3000)

@@ -27,7 +27,13 @@ from app.db import create_engine
 from app.domain.clock import system_clock
 from app.domain.tenants.service import NewTenant
 from app.main import create_app
-from tests.conftest import POSTGRES_URL, drop_postgres_database, fresh_postgres_database, make_tenant
+from tests.conftest import (
+    POSTGRES_URL,
+    TEST_SECRET_KEY,
+    drop_postgres_database,
+    fresh_postgres_database,
+    make_tenant,
+)
 from tests.system.test_migration_steps import Database
 
 pytestmark = pytest.mark.postgres_only
@@ -91,7 +97,11 @@ async def _stored_keys(url: str) -> set[str]:
 def test_postgres_going_away_under_load(migrated_url: str, tmp_path: Path):
     created = asyncio.run(_agency(migrated_url))
     settings = Settings(
-        database_url=migrated_url, var_dir=tmp_path, bot_polling=False, sweep_interval_seconds=60
+        database_url=migrated_url,
+        var_dir=tmp_path,
+        bot_polling=False,
+        sweep_interval_seconds=60,
+        secret_key=TEST_SECRET_KEY,
     )
     auth = {"Authorization": f"Bearer {created.api_token}"}
     api = f"/api/tenants/{created.tenant.id}"

@@ -12,6 +12,11 @@ DEFAULT_DAYS = 90
 MAX_DAYS = 3660
 
 
+# Days a report can name: the far ends of the calendar overflow once turned into times.
+EARLIEST_DAY = date(1970, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     first_day: date
@@ -24,6 +29,9 @@ class Period:
         zone = ZoneInfo(time_zone)
         last = last or now.astimezone(zone).date()
         first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+        for name, day in (("from", first), ("to", last)):
+            if not EARLIEST_DAY <= day <= LATEST_DAY:
+                raise InvalidInput(f"{name} must be a day between {EARLIEST_DAY} and {LATEST_DAY}.", name)
         if first > last:
             raise InvalidInput("from must not be after to.", "from")
         if (last - first).days >= MAX_DAYS:

@@ -29,6 +29,8 @@ PING = "ping"
 MAX_ENDPOINTS = 10
 MAX_DESCRIPTION = 500
 RECENT_DELIVERIES = 20
+# Delivery ids are 64-bit; a larger number in a URL names no delivery.
+MAX_DELIVERY_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""lead temperature index
+"""token scopes, rate limits and the erasure audit
 
 Revision ID: ef9037e8f5fd
 Revises: 373d6ff62c2e

@@ -9,14 +9,14 @@ from typing import Annotated
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from msgspec import Meta, Struct
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.outbox.writer import nudge
 from app.domain.webhooks.models import WebhookDelivery, WebhookEndpoint
-from app.domain.webhooks.service import EVENT_TYPES, MAX_DESCRIPTION, WebhookService
+from app.domain.webhooks.service import EVENT_TYPES, MAX_DELIVERY_ID, MAX_DESCRIPTION, WebhookService
 from app.domain.webhooks.urls import MAX_URL
 from app.web.api.auth import NEEDS_SCOPE, ApiCaller
 from app.web.api.schemas import API_ERRORS
@@ -181,7 +181,7 @@ class WebhookController(Controller):
         self,
         caller: NamedDependency[ApiCaller],
         webhooks: NamedDependency[WebhookService],
-        delivery_id: FromPath[int],
+        delivery_id: Annotated[int, Parameter(ge=1, le=MAX_DELIVERY_ID)],
         db_session: NamedDependency[AsyncSession],
     ) -> DeliveryOut:
         delivery = await webhooks.redeliver(caller.tenant_id, delivery_id)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, Parameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,7 @@ from app.domain.agents.models import Agent
 from app.domain.errors import DomainError
 from app.domain.outbox.writer import nudge
 from app.domain.tenants.models import Tenant
-from app.domain.webhooks.service import EVENT_TYPES, WebhookService
+from app.domain.webhooks.service import EVENT_TYPES, MAX_DELIVERY_ID, WebhookService
 from app.web.api.webhooks import provide_webhook_service
 from app.web.dashboard.settings import provide_admin
 
@@ -133,7 +133,7 @@ class WebhookPages(Controller):
         admin: NamedDependency[Agent],
         db_session: NamedDependency[AsyncSession],
         webhooks: NamedDependency[WebhookService],
-        delivery_id: FromPath[int],
+        delivery_id: Annotated[int, Parameter(ge=1, le=MAX_DELIVERY_ID)],
     ) -> Redirect:
         await webhooks.redeliver(admin.tenant_id, delivery_id)
         nudge(db_session)
