@@ -184,13 +184,18 @@ class LeadCommands(LeadQueries):
         before = rules.score(LeadState.of(lead), now)
         before_status = lead.status
         changed = {k: v for k, v in fields.items() if getattr(lead, k) != v}
+        # A value confirmed by another source is now that source's (a message no longer moves it).
+        sources = lead.field_sources or {}
+        claimed = {k for k, v in fields.items() if v is not None and sources.get(k) != source}
         if not changed:
+            if claimed:
+                lead.field_sources = {**sources, **dict.fromkeys(claimed, source)}
             return ScoredLead(lead, before)
         try:
             async with self.session.begin_nested():
                 for key, value in changed.items():
                     setattr(lead, key, value)
-                lead.field_sources = {**(lead.field_sources or {}), **dict.fromkeys(changed, source)}
+                lead.field_sources = {**sources, **dict.fromkeys(changed.keys() | claimed, source)}
                 after = rules.score(LeadState.of(lead), now)
                 _apply_score(lead, after, now)
                 if "status" in changed:

@@ -50,6 +50,12 @@ def read_message(kind: EventType, payload: Mapping[str, Any], tenant: Tenant) ->
     return Reading(extraction, fields) if fields else None
 
 
+def named_area(text: str, tenant: Tenant) -> str | None:
+    """The area `text` names (one of the agency's, or of the market's), canonically spelled."""
+    found = extract(text, known_areas=tenant.areas or (), default_region=tenant.phone_region).location
+    return found.value if found is not None else None
+
+
 def settable(fields: Mapping[str, Any], sources: Mapping[str, str], current: Any) -> dict[str, Any]:
     """The fields a message may set on `current` (the lead): the empty ones and those an earlier
     message set. A value of unknown source (kept from before sources were recorded) stays.
@@ -57,9 +63,7 @@ def settable(fields: Mapping[str, Any], sources: Mapping[str, str], current: Any
     A budget that would put the minimum above the maximum is left out (the rest still counts).
     """
     allowed = {
-        k: v
-        for k, v in fields.items()
-        if getattr(current, k) is None or sources.get(k) == MESSAGE_SOURCE
+        k: v for k, v in fields.items() if getattr(current, k) is None or sources.get(k) == MESSAGE_SOURCE
     }
     low = allowed.get("budget_min", current.budget_min)
     high = allowed.get("budget_max", current.budget_max)
