@@ -60,6 +60,7 @@ from app.domain.catalogs.service import CatalogService
 from app.domain.enums import EventType
 from app.domain.errors import DomainError
 from app.domain.leads.payloads import MAX_TEXT
+from app.domain.leads.reading import named_area
 from app.domain.leads.service import LeadService
 from app.domain.tenants.models import Tenant
 
@@ -414,9 +415,16 @@ def build_router() -> Router:
         user = message.from_user
         assert user is not None and message.text is not None
         text = {"text": message.text[:MAX_STORED_TEXT]}
+        tenant = await leads.tenant(ctx.tenant_id)
+        area = named_area(message.text, tenant)
+        # Read like any message (it may state more than the area); with no area in it, the
+        # text is not the answer and the question is asked again.
         await _interaction(ctx, leads, event_update, user, EventType.MESSAGE, text)
-        await _set_fields(ctx, leads, user, {"location": message.text[:200]})
-        await ask(message, "budget", await leads.tenant(ctx.tenant_id), state, replies, edit=False)
+        if area is None:
+            await ask(message, "location", tenant, state, replies, edit=False)
+            return
+        await _set_fields(ctx, leads, user, {"location": area})
+        await ask(message, "budget", tenant, state, replies, edit=False)
 
     @router.message(Inline(F.voice))
     async def voice(

@@ -355,3 +355,55 @@ async def test_an_unreachable_telegram_is_retried_with_growing_waits(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+async def test_a_typed_message_fills_the_fields_it_states(
+    session: AsyncSession, clock: FrozenClock, tenant, telegram: FakeTelegram, manager: BotManager
+):
+    t = tenant.tenant.id
+    bot = telegram.add_bot(TOKEN_A, "MarinaHomesBot")
+    await connect(session, t, TOKEN_A)
+    telegram.message(bot, AHMAD, text="Looking for a 2BR apartment in Dubai Marina, budget up to 2M, cash")
+
+    async def counted() -> bool:
+        lead = await lead_of(session, t, AHMAD["id"])
+        return lead is not None and lead.messages_count == 1
+
+    await eventually(counted)
+    lead = await lead_of(session, t, AHMAD["id"])
+    assert (lead.property_type.value, lead.bedrooms, lead.location) == ("apartment", 2, "Dubai Marina")
+    assert (lead.budget_max, lead.payment_method.value) == (2_000_000, "cash")
+    # message 1 + budget 10 + property type 5 + location 5 + payment method 5 + recency 20
+    assert lead.lead_score == 46
+    event = await session.scalar(sa.select(LeadEvent).where(LeadEvent.type == "message"))
+    assert event.score_before == 0 and event.payload["read"]["summary"].startswith("2-bedroom apartment")
+    await session.commit()
+
+
+async def test_a_typed_answer_to_the_area_question_must_name_an_area(
+    session: AsyncSession, clock: FrozenClock, tenant, telegram: FakeTelegram, manager: BotManager
+):
+    t = tenant.tenant.id
+    bot = telegram.add_bot(TOKEN_A, "MarinaHomesBot")
+    await connect(session, t, TOKEN_A)
+    telegram.message(bot, AHMAD, text="/start")
+    await eventually(lambda: any("Welcome" in x for x in bot.texts()))
+    for data in ["q:transaction_type:buy", "q:purpose:investment", "q:property_type:villa"]:
+        telegram.tap(bot, AHMAD, data)
+
+    def asked(question: str) -> int:
+        return sum(question in x for x in bot.texts())
+
+    await eventually(lambda: asked("Which area") == 1)
+    telegram.message(bot, AHMAD, text="hello there, cash buyer")
+    await eventually(lambda: asked("Which area") == 2)  # asked again
+    lead = await lead_of(session, t, AHMAD["id"])
+    assert lead.location is None and lead.messages_count == 1
+    assert lead.payment_method.value == "cash"  # read like any message
+    assert asked("What is your budget") == 0
+
+    telegram.message(bot, AHMAD, text="Downtown please")
+    await eventually(lambda: asked("What is your budget") == 1)
+    lead = await lead_of(session, t, AHMAD["id"])
+    assert (lead.location, lead.messages_count) == ("Downtown Dubai", 2)
+    assert lead.field_sources["location"] == "telegram"  # the answer, not a message's reading

@@ -134,8 +134,11 @@ async def test_lead_page_shows_the_breakdown_and_edits_are_validated(
     await session.commit()
     await log_in(browser_client, tenant.admin.email)
     page = await browser_client.get(f"/leads/{lead_id}")
-    assert "engagement 1/40" in page.text and "recency 20/20" in page.text and "drops to 16" in page.text
+    # The message counts (engagement) and states a 2-bedroom apartment (property type 5)
+    assert "engagement 1/40" in page.text and "recency 20/20" in page.text and "drops to 21" in page.text
     assert "I&#39;m interested in 2BR" in page.text or "I'm interested in 2BR" in page.text
+    assert "read from the message: 2-bedroom apartment" in page.text
+    assert "Bedrooms: 2" in page.text
 
     token = await csrf(browser_client)
     bad = await browser_client.post(
@@ -163,7 +166,7 @@ async def test_lead_page_shows_the_breakdown_and_edits_are_validated(
         "+971501234567",
         "contacted",
     )
-    assert scored.score.total == 1 + 20 + 20
+    assert scored.score.total == 1 + 5 + 20 + 20  # the apartment read from the message stays
 
 
 async def test_logout_ends_the_session(browser_client: AsyncTestClient, tenant: NewTenant):

@@ -67,13 +67,14 @@ async def test_expo_timeline(session: AsyncSession, clock: FrozenClock, tenant: 
     await at(5)
     assert (await service.record(t, lead_id, "catalog_view")).score == 25
     await at(10)
+    # SCORING.md's 26, plus the apartment the message states ("2BR"): property type 5
     assert (
         await service.record(t, lead_id, "message", payload={"text": "I'm interested in 2BR"})
-    ).score == 26
+    ).score == 26 + 5
     await service.record(t, lead_id, "button", payload={"contact": "shared"})
-    assert (await service.update_profile(t, lead_id, {"phone": "+971501234567"})).score.total == 36
+    assert (await service.update_profile(t, lead_id, {"phone": "+971501234567"})).score.total == 36 + 5
     await at(15)
-    assert (await service.update_profile(t, lead_id, {"budget_max": 2_500_000})).score.total == 46
+    assert (await service.update_profile(t, lead_id, {"budget_max": 2_500_000})).score.total == 46 + 5
     await at(20)
     scored = await service.update_profile(
         t, lead_id, {"property_type": "apartment", "location": "Dubai Marina", "transaction_type": "buy"}

@@ -21,6 +21,7 @@ from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.leads import milestones
 from app.domain.leads.changes import ScoreChange, note, status_message
 from app.domain.leads.checks import (
+    COUNTERS,
     after_interaction,
     check_idempotency_key,
     check_occurred_at,
@@ -33,6 +34,7 @@ from app.domain.leads.outcomes import check_reason, reasons_of
 from app.domain.leads.payloads import check_payload
 from app.domain.leads.profile import clean_profile
 from app.domain.leads.queries import LeadQueries, ScoredLead, temperature_value
+from app.domain.leads.reading import MESSAGE_SOURCE, Reading, read_message, settable
 from app.domain.leads.results import EarlierEvent, InteractionResult, replayed
 from app.domain.leads.statements import (
     EVENT_WITH_KEY,
@@ -71,6 +73,7 @@ class LeadCommands(LeadQueries):
             created_at=now,
             updated_at=now,
             **{"name": "", "source": source, **fields, **past},
+            field_sources={k: source for k, v in fields.items() if v is not None},
         )
         score = rules.score(LeadState.of(lead), now)
         _apply_score(lead, score, now)
@@ -181,12 +184,18 @@ class LeadCommands(LeadQueries):
         before = rules.score(LeadState.of(lead), now)
         before_status = lead.status
         changed = {k: v for k, v in fields.items() if getattr(lead, k) != v}
+        # A value confirmed by another source is now that source's (a message no longer moves it).
+        sources = lead.field_sources or {}
+        claimed = {k for k, v in fields.items() if v is not None and sources.get(k) != source}
         if not changed:
+            if claimed:
+                lead.field_sources = {**sources, **dict.fromkeys(claimed, source)}
             return ScoredLead(lead, before)
         try:
             async with self.session.begin_nested():
                 for key, value in changed.items():
                     setattr(lead, key, value)
+                lead.field_sources = {**sources, **dict.fromkeys(changed.keys() | claimed, source)}
                 after = rules.score(LeadState.of(lead), now)
                 _apply_score(lead, after, now)
                 if "status" in changed:
@@ -264,6 +273,12 @@ class LeadCommands(LeadQueries):
         occurred = check_occurred_at(occurred_at, now)
         check_idempotency_key(idempotency_key)
         payload = clean_payload(check_payload(kind, payload))
+        if kind is EventType.MESSAGE and payload.get("text"):
+            reading = read_message(kind, payload, await self.tenant(tenant_id))
+            if reading is not None:  # fields to set: the ORM path, scored once with them
+                return await self._record_reading(
+                    tenant_id, lead_id, kind, reading, idempotency_key, occurred, now, source, payload
+                )
         if self._postgres:
             return await self._record_in_one_statement(
                 tenant_id, lead_id, kind, idempotency_key, occurred, now, source, payload
@@ -298,6 +313,55 @@ class LeadCommands(LeadQueries):
         note(self.session, self.notify, [_change(tenant_id, lead_id, before, after, now, kind.value)])
         return InteractionResult(
             event["id"], lead_id, before.total, after.total, after.temperature.value, after.as_dict(), False
+        )
+
+    async def _record_reading(
+        self,
+        tenant_id: uuid.UUID,
+        lead_id: uuid.UUID,
+        kind: EventType,
+        reading: Reading,
+        key: str | None,
+        occurred: datetime,
+        now: datetime,
+        source: str,
+        payload: dict[str, Any],
+    ) -> InteractionResult:
+        """A message that states fields: the fields it may set, the count, recency, one score
+        change and the event (which records what was read), on the locked lead."""
+        lead = await self._locked_lead(tenant_id, lead_id)
+        if key is not None:  # the lock is held: a repeat of this key has committed by now
+            earlier = await self._event_with_key(tenant_id, key)
+            if earlier is not None:
+                return replayed(earlier, lead_id)
+        rules = await rules_for(self.session, tenant_id)
+        before = rules.score(LeadState.of(lead), now)
+        sources = lead.field_sources or {}
+        applied = {k: v for k, v in settable(reading.fields, sources, lead).items() if getattr(lead, k) != v}
+        for name, value in applied.items():
+            setattr(lead, name, value)
+        if applied:
+            lead.field_sources = {**sources, **dict.fromkeys(applied, MESSAGE_SOURCE)}
+        grown = after_interaction(LeadState.of(lead), kind, occurred)
+        for name in (*COUNTERS[kind], "last_interaction_at"):  # the row is locked
+            setattr(lead, name, getattr(grown, name))
+        after = rules.score(grown, now)
+        _apply_score(lead, after, now)
+        lead.updated_at = now
+        read = {**payload, "read": reading.record(applied)}
+        event = _event(lead, kind, occurred, now, source, read, key, before.total, after)
+        try:
+            async with self.session.begin_nested():
+                self.session.add(event)
+                await self.session.flush()
+        except IntegrityError:  # the key was taken meanwhile (by an event of another lead)
+            earlier = await self._event_with_key(tenant_id, key) if key else None
+            if earlier is None:
+                raise
+            return replayed(earlier, lead_id)
+        note(self.session, self.notify, [_change(tenant_id, lead_id, before, after, now, kind.value)])
+        return InteractionResult(
+            event.id, lead_id, before.total, after.total, after.temperature.value, after.as_dict(), False
         )
 
     async def _record_in_one_statement(

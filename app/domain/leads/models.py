@@ -52,6 +52,10 @@ class Lead(TenantScoped, Base):
         enum_type(PaymentMethod, "lead_payment_method"), default=None
     )
     purpose: Mapped[Purpose | None] = mapped_column(enum_type(Purpose, "lead_purpose"), default=None)
+    bedrooms: Mapped[int | None] = mapped_column(Integer, default=None)  # 0: a studio
+    # Who set each profile field: {"budget_max": "message", "location": "telegram", ...}. A
+    # message never overwrites a field set any other way (a button, an agent, the API).
+    field_sources: Mapped[dict[str, str]] = mapped_column(JsonB, default=dict, server_default="{}")
 
     # The agent's side
     status: Mapped[LeadStatus] = mapped_column(enum_type(LeadStatus, "lead_status"), default=LeadStatus.NEW)

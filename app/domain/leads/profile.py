@@ -13,6 +13,7 @@ from app.domain.leads.phones import normalise_phone
 from app.domain.text import check_text
 
 MAX_BUDGET = 10**15
+MAX_BEDROOMS = 50
 
 
 def _text(max_length: int, *, nullable: bool = True) -> Callable[[str, Any], Any]:
@@ -68,6 +69,14 @@ def _amount(field: str, value: Any) -> int | None:
     return value
 
 
+def _bedrooms(field: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_BEDROOMS:
+        raise InvalidInput(f"{field} must be a whole number from 0 (a studio) to {MAX_BEDROOMS}.", field)
+    return value
+
+
 def _telegram_id(field: str, value: Any) -> int | None:
     if value is None:
         return None
@@ -97,6 +106,7 @@ FIELDS: dict[str, Callable[[str, Any], Any]] = {
     "transaction_type": _choice(TransactionType),
     "property_type": _choice(PropertyType),
     "location": _text(200),
+    "bedrooms": _bedrooms,
     "payment_method": _choice(PaymentMethod),
     "purpose": _choice(Purpose),
     "status": _choice(LeadStatus, nullable=False),

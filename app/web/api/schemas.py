@@ -12,12 +12,16 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from app.domain.enums import LeadStatus, PaymentMethod, PropertyType, Purpose, TransactionType
 from app.domain.leads.models import Lead
+from app.domain.leads.profile import MAX_BEDROOMS
 from app.domain.leads.queries import ScoredLead
 from app.domain.scoring import Score
 
 Text200 = Annotated[str, Meta(max_length=200)]
 Amount = Annotated[int, Meta(ge=0, le=10**15)]
 AwareTime = Annotated[datetime, Meta(tz=True, description="ISO-8601 with a UTC offset")]
+
+
+Bedrooms = Annotated[int, Meta(ge=0, le=MAX_BEDROOMS, description="0: a studio")]
 
 
 class ErrorOut(Struct):
@@ -44,6 +48,7 @@ class LeadFields(Struct, forbid_unknown_fields=True, omit_defaults=True):
     transaction_type: TransactionType | None | UnsetType = UNSET
     property_type: PropertyType | None | UnsetType = UNSET
     location: Text200 | None | UnsetType = UNSET
+    bedrooms: Bedrooms | None | UnsetType = UNSET
     payment_method: PaymentMethod | None | UnsetType = UNSET
     purpose: Purpose | None | UnsetType = UNSET
     status: LeadStatus | UnsetType = UNSET
@@ -84,6 +89,7 @@ class LeadOut(Struct):
     transaction_type: str | None
     property_type: str | None
     location: str | None
+    bedrooms: int | None
     payment_method: str | None
     purpose: str | None
     status: str

@@ -18,6 +18,7 @@ class EventNote:
     voice: bool = False
     duration: str = "?"
     fields: list[str] = field(default_factory=list)
+    read: str | None = None  # what the message stated, e.g. "budget up to AED 2M, Dubai Marina"
 
 
 def event_note(payload: Any) -> EventNote:
@@ -26,6 +27,8 @@ def event_note(payload: Any) -> EventNote:
     text = payload.get("text")
     duration = payload.get("duration")
     changed = payload.get("fields")
+    read = payload.get("read")
+    summary = read.get("summary") if isinstance(read, dict) else None
     if text is not None and not isinstance(text, str):
         text = str(text)  # shown as written (escaped like any text), not trusted as a string
     return EventNote(
@@ -33,4 +36,5 @@ def event_note(payload: Any) -> EventNote:
         voice=isinstance(payload.get("file_id"), str) and bool(payload["file_id"]),
         duration=str(duration) if type(duration) in (int, float) else "?",
         fields=[str(name) for name in changed] if isinstance(changed, dict) else [],
+        read=summary[:SHOWN_TEXT] if isinstance(summary, str) and summary else None,
     )
