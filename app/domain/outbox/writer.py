@@ -3,8 +3,8 @@
 A service that changes something calls `queue()`; nothing is written until the unit of work
 ends well (`app.db.commit`), and then all its messages go in one statement. A message is
 written only when someone will read it: the agency has an enabled webhook endpoint. The check
-is part of the insert, so an agency without endpoints pays no extra round trip on PostgreSQL
-beyond that one statement, and a message can never be lost to a stale cache.
+is part of the insert (no cache that could be stale and lose a message), so an agency without
+endpoints pays one cheap statement per unit of work and stores nothing.
 """
 
 from __future__ import annotations
