@@ -134,8 +134,8 @@ def _csv_converters() -> list[tuple[int, Callable[[Any], Any]]]:
             continue  # a closed vocabulary: nothing a spreadsheet would run
         try:
             python_type = getattr(column.type, "impl", column.type).python_type
-        except NotImplementedError:
-            continue
+        except NotImplementedError:  # SQLAlchemy's answer for types without one (GUID, JSON)
+            continue  # ids and JSON print as they are; no formula can start them
         if python_type is str:
             converters.append((index, _text_cell))
         elif python_type is datetime:
